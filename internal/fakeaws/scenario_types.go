@@ -1,0 +1,141 @@
+package fakeaws
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Scenario is the organization state an Emulator serves, as read from YAML
+// (DESIGN.md "The emulator"). Every field is optional except where Validate
+// says otherwise.
+type Scenario struct {
+	ManagementAccount   string        `yaml:"management_account"`
+	OrganizationID      string        `yaml:"organization_id"`      // default derived from the management account
+	OrganizationalUnits []string      `yaml:"organizational_units"` // paths under the root: "Workloads", "Workloads/Dev"
+	Accounts            []AccountSpec `yaml:"accounts"`
+	Buckets             []BucketSpec  `yaml:"buckets"`
+	Generate            *GenerateSpec `yaml:"generate"`
+	Faults              FaultsSpec    `yaml:"faults"`
+	// SessionDuration caps the lifetime of AssumeRole sessions (default: the
+	// DurationSeconds asked for). Short values exercise credential refresh.
+	SessionDuration Duration `yaml:"session_duration"`
+}
+
+// AccountSpec is one account of the organization.
+type AccountSpec struct {
+	ID     string     `yaml:"id"`
+	Name   string     `yaml:"name"`
+	OU     string     `yaml:"ou"`     // OU path; "" = directly under the root
+	Status string     `yaml:"status"` // ACTIVE (default) | SUSPENDED | PENDING_CLOSURE | CLOSED
+	Email  string     `yaml:"email"`  // default <id>@example.invalid
+	Roles  []RoleSpec `yaml:"roles"`  // nil = OrganizationAccountAccessRole trusting the management account
+}
+
+// RoleSpec is an IAM role in an account, as far as AssumeRole cares.
+type RoleSpec struct {
+	Name       string   `yaml:"name"`
+	Trust      []string `yaml:"trust"`       // account IDs allowed to assume it
+	ExternalID string   `yaml:"external_id"` // required ExternalId, if any
+}
+
+// BucketSpec is one bucket and the writes that made its objects.
+type BucketSpec struct {
+	Name       string         `yaml:"name"`
+	Account    string         `yaml:"account"`
+	Region     string         `yaml:"region"`     // default us-east-1
+	Ownership  string         `yaml:"ownership"`  // BucketOwnerEnforced | BucketOwnerPreferred | ObjectWriter | unset (default BucketOwnerEnforced)
+	ACL        []GrantSpec    `yaml:"acl"`        // grants beyond the owner's FULL_CONTROL
+	Versioning string         `yaml:"versioning"` // Enabled | Suspended | unset
+	Writers    []string       `yaml:"writers"`    // other accounts the bucket policy lets put objects
+	Objects    []ObjectSpec   `yaml:"objects"`    // applied in order, as writes
+	Generated  *GeneratedSpec `yaml:"generated"`
+}
+
+// GrantSpec is one bucket ACL grant. Grantee is an account ID of the
+// scenario, "external:<canonical-id>", or AllUsers | AuthenticatedUsers | LogDelivery.
+type GrantSpec struct {
+	Grantee    string `yaml:"grantee"`
+	Permission string `yaml:"permission"` // FULL_CONTROL | READ | WRITE | READ_ACP | WRITE_ACP
+}
+
+// ObjectSpec is one write. Entries with the same key in a versioned bucket
+// add versions in order; in an unversioned bucket the last one wins.
+type ObjectSpec struct {
+	Key      string `yaml:"key"`
+	Uploader string `yaml:"uploader"` // account ID or "external:<canonical-id>"; default the bucket owner
+	ACL      string `yaml:"acl"`      // canned ACL sent with the write, e.g. bucket-owner-full-control
+	Size     int64  `yaml:"size"`
+	Versions int    `yaml:"versions"` // write this many versions at once (default 1)
+	Delete   bool   `yaml:"delete"`   // a DeleteObject by Uploader instead of a put
+}
+
+// GeneratedSpec describes objects computed on demand from their index: key
+// i is KeyPrefix + a fixed-width decimal index; its owner, size and versions
+// follow from i alone, so the bucket costs no memory per object.
+type GeneratedSpec struct {
+	Count          int64              `yaml:"count"`
+	KeyPrefix      string             `yaml:"key_prefix"`
+	VersionsPerKey int                `yaml:"versions_per_key"` // default 1
+	Foreign        map[string]float64 `yaml:"foreign"`          // uploader (account ID or external:<id>) -> fraction of keys
+}
+
+// GenerateSpec builds a whole synthetic organization, for scale.
+type GenerateSpec struct {
+	Accounts            int      `yaml:"accounts"`
+	BucketsPerAccount   int      `yaml:"buckets_per_account"`
+	NotEnforcedFraction float64  `yaml:"not_enforced_fraction"`
+	ObjectsPerBucket    int64    `yaml:"objects_per_bucket"`
+	ForeignFraction     float64  `yaml:"foreign_fraction"`
+	Regions             []string `yaml:"regions"` // spread buckets over these (default us-east-1)
+	OUs                 int      `yaml:"ous"`     // spread accounts over this many OUs (default 0: all under root)
+}
+
+// FaultsSpec injects latency and failures.
+type FaultsSpec struct {
+	Latency  Duration      `yaml:"latency"`
+	Jitter   Duration      `yaml:"jitter"`
+	Throttle *ThrottleSpec `yaml:"throttle"`
+	Deny     []DenySpec    `yaml:"deny"`
+	Reset    *ResetSpec    `yaml:"reset"`
+	Seed     int64         `yaml:"seed"` // random seed for rates (default 1)
+}
+
+// ThrottleSpec throttles a fraction of calls, optionally only some operations.
+type ThrottleSpec struct {
+	Rate       float64  `yaml:"rate"`
+	Operations []string `yaml:"operations"` // empty = every operation
+}
+
+// DenySpec answers AccessDenied for matching calls; empty fields match all.
+type DenySpec struct {
+	Account   string `yaml:"account"` // the account called into (S3: bucket owner / caller; STS: role's account)
+	Bucket    string `yaml:"bucket"`
+	Operation string `yaml:"operation"`
+}
+
+// ResetSpec closes the connection without an answer on a fraction of calls.
+type ResetSpec struct {
+	Rate       float64  `yaml:"rate"`
+	Operations []string `yaml:"operations"`
+}
+
+// Duration is a time.Duration written in YAML as "20ms", "1.5s".
+type Duration time.Duration
+
+// Caller is the authenticated principal of a request, after SigV4 checks.
+type Caller struct {
+	AccessKeyID string
+	AccountID   string
+	CanonicalID string // of AccountID
+	ARN         string // arn:aws:iam::<acct>:root, or arn:aws:sts::<acct>:assumed-role/<role>/<session>
+	Region      string // the region of the SigV4 credential scope
+	Service     string // s3 | sts | organizations
+}
+
+// CanonicalIDFor is the S3 canonical user ID the emulator gives an account:
+// 64 hex characters, stable and unique per account ID.
+func CanonicalIDFor(accountID string) string {
+	sum := sha256.Sum256([]byte("fakeaws canonical user " + accountID))
+	return hex.EncodeToString(sum[:])
+}
