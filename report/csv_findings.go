@@ -1,0 +1,30 @@
+package report
+
+import "io"
+
+// findingsHeader is the header of findings.csv: the fields of
+// scanner.Finding, in order.
+var findingsHeader = []string{"type", "severity", "account_id", "bucket", "region", "title", "detail", "remediation"}
+
+// writeFindingsCSV writes findings.csv: one row per finding, in the order of
+// the result (severity first).
+func writeFindingsCSV(w io.Writer, doc *Document) error {
+	rw := newRowWriter(w)
+	if err := rw.header(findingsHeader); err != nil {
+		return err
+	}
+	for _, f := range doc.Findings {
+		rw.text(string(f.Type))
+		rw.text(string(f.Severity))
+		rw.text(f.AccountID)
+		rw.text(f.Bucket)
+		rw.text(f.Region)
+		rw.text(f.Title)
+		rw.text(f.Detail)
+		rw.text(f.Remediation)
+		if err := rw.end(); err != nil {
+			return err
+		}
+	}
+	return rw.flush()
+}

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ownerscan/ownerscan/scanner"
+)
+
+// SchemaVersion is the version of the report.json schema. It changes only
+// when a field is renamed, removed or changes meaning; added fields keep it.
+const SchemaVersion = 1
+
+// Document is report.json: the schema version, the tool that wrote it, and
+// the scan result, whose fields are flattened to the top level in the order
+// of DESIGN.md (started_at, finished_at, complete, organization, summary,
+// accounts, buckets, findings).
+type Document struct {
+	SchemaVersion int  `json:"schema_version"`
+	Tool          Tool `json:"tool"`
+	*scanner.Result
+}
+
+// newDocument wraps a normalised copy of res; res itself is not modified.
+func newDocument(res *scanner.Result, tool Tool) *Document {
+	return &Document{SchemaVersion: SchemaVersion, Tool: tool, Result: normalize(res)}
+}
+
+// writeJSON writes doc indented, with a final newline. HTML characters are
+// not escaped (the file is not embedded in HTML, and keys stay readable);
+// invalid UTF-8 is replaced with U+FFFD by encoding/json.
+func writeJSON(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// ReadJSON decodes a report.json written by this package. It refuses any
+// schema_version but SchemaVersion and trailing data after the document;
+// fields it does not know are ignored.
+func ReadJSON(r io.Reader) (*Document, error) {
+	doc := &Document{Result: &scanner.Result{}}
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(doc); err != nil {
+		return nil, fmt.Errorf("report: read json: %w", err)
+	}
+	if doc.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("report: read json: schema_version %d, want %d", doc.SchemaVersion, SchemaVersion)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("report: read json: data after the document")
+	}
+	return doc, nil
+}
+
+// normalize returns a copy of res fit for writing: times in UTC and every
+// nil slice or map replaced by an empty one, so report.json has [] and {}
+// where a reader expects a list or an object, never null. Slices that
+// change are copied; res is left as it was.
+func normalize(res *scanner.Result) *scanner.Result {
+	out := *res
+	out.StartedAt = res.StartedAt.UTC()
+	out.FinishedAt = res.FinishedAt.UTC()
+	if out.Summary.Findings == nil {
+		out.Summary.Findings = map[string]int{}
+	}
+	out.Accounts = nonNil(res.Accounts)
+	out.Findings = nonNil(res.Findings)
+	out.Buckets = make([]scanner.Bucket, len(res.Buckets))
+	for i, b := range res.Buckets {
+		b.ACLGrants = nonNil(b.ACLGrants)
+		owners := make([]scanner.ForeignOwner, len(b.ForeignOwners))
+		for j, fo := range b.ForeignOwners {
+			fo.SampleKeys = nonNil(fo.SampleKeys)
+			owners[j] = fo
+		}
+		b.ForeignOwners = owners
+		out.Buckets[i] = b
+	}
+	return &out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
