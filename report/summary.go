@@ -87,11 +87,17 @@ func (s *summaryWriter) header(res *scanner.Result) {
 	sum := res.Summary
 	s.printf("ownerscan: organization %s (management account %s)\n",
 		orDash(clean(res.Organization.ID)), orDash(clean(res.Organization.ManagementAccountID)))
-	if res.Complete {
-		s.printf("Scan complete%s.\n", timing(res))
-	} else {
-		s.printf("Scan INCOMPLETE%s: %s and %s could not be scanned; see the SCAN_ERROR findings.\n",
-			timing(res), plural(int64(sum.AccountsFailed), "account"), plural(int64(sum.BucketsFailed), "bucket"))
+	switch {
+	case res.Complete:
+		s.printf("Scan complete.\n")
+	case sum.AccountsFailed == 0 && sum.BucketsFailed == 0:
+		s.printf("Scan INCOMPLETE: not everything in scope was scanned (interrupted?); see report.json.\n")
+	default:
+		s.printf("Scan INCOMPLETE: %s and %s could not be scanned; see the SCAN_ERROR findings.\n",
+			plural(int64(sum.AccountsFailed), "account"), plural(int64(sum.BucketsFailed), "bucket"))
+	}
+	if t := timing(res); t != "" {
+		s.printf("%s.\n", t)
 	}
 	s.printf("\n")
 	tw := s.table()
@@ -105,12 +111,13 @@ func (s *summaryWriter) header(res *scanner.Result) {
 	s.flush(tw)
 }
 
-// timing is ", started T, took D" from the result's own times.
+// timing is "Started T, took D" from the result's own times, or "" when
+// the start is unknown.
 func timing(res *scanner.Result) string {
 	if res.StartedAt.IsZero() {
 		return ""
 	}
-	out := ", started " + res.StartedAt.UTC().Format(time.RFC3339)
+	out := "Started " + res.StartedAt.UTC().Format(time.RFC3339)
 	if !res.FinishedAt.IsZero() && !res.FinishedAt.Before(res.StartedAt) {
 		d := res.FinishedAt.Sub(res.StartedAt)
 		if d < 10*time.Second {
