@@ -62,19 +62,7 @@ func (o *ObjectsCSV) WriteObject(rec scanner.ObjectRecord) error {
 	if o.file.done {
 		return errClosed
 	}
-	r := o.rows
-	r.text(rec.AccountID)
-	r.text(rec.Bucket)
-	r.text(rec.Key)
-	r.text(rec.VersionID)
-	r.bool(rec.IsLatest)
-	r.bool(rec.IsDeleteMarker)
-	r.text(rec.OwnerCanonicalID)
-	r.text(rec.OwnerAccountID)
-	r.text(rec.OwnerAccountName)
-	r.int(rec.Size)
-	r.time(rec.LastModified)
-	if err := r.end(); err != nil {
+	if err := writeObjectRow(o.rows, rec); err != nil {
 		o.err = fmt.Errorf("report: write objects.csv: %w", err)
 		return o.err
 	}
@@ -107,4 +95,20 @@ func (o *ObjectsCSV) Commit() error {
 // previous Abort.
 func (o *ObjectsCSV) Abort() {
 	o.file.abort()
+}
+
+// writeObjectRow writes one row of objects.csv.
+func writeObjectRow(r *rowWriter, rec scanner.ObjectRecord) error {
+	r.text(rec.AccountID)
+	r.text(rec.Bucket)
+	r.text(rec.Key)
+	r.text(rec.VersionID)
+	r.bool(rec.IsLatest)
+	r.bool(rec.IsDeleteMarker)
+	r.text(rec.OwnerCanonicalID)
+	r.text(rec.OwnerAccountID)
+	r.text(rec.OwnerAccountName)
+	r.int(rec.Size)
+	r.time(rec.LastModified)
+	return r.end()
 }
