@@ -99,6 +99,10 @@ type FaultsSpec struct {
 	Deny     []DenySpec    `yaml:"deny"`
 	Reset    *ResetSpec    `yaml:"reset"`
 	Seed     int64         `yaml:"seed"` // random seed for rates (default 1)
+	// EmptyPages makes Organizations List* calls answer an empty page that
+	// still carries a NextToken after every full page, as AWS may; clients
+	// must keep paging until NextToken is absent.
+	EmptyPages bool `yaml:"empty_pages"`
 }
 
 // ThrottleSpec throttles a fraction of calls, optionally only some operations.

@@ -1,0 +1,265 @@
+package fakeaws
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// maxControlBody caps the body of an STS or Organizations request.
+const maxControlBody = 1 << 20
+
+// Emulator serves S3, STS and Organizations for one scenario. It is an
+// http.Handler; requests are routed on the service of their SigV4
+// credential scope. Safe for concurrent use.
+type Emulator struct {
+	scenario *Scenario
+	accounts map[string]*AccountSpec
+	ids      *identities
+	s3       *s3Store
+	org      *organization
+	faults   *faults
+	counters *counters
+	now      func() time.Time
+	requests atomic.Uint64
+}
+
+// New builds an emulator for sc. It applies defaults, expands Generate and
+// validates sc in place (ParseScenario has already done so for parsed ones).
+func New(sc *Scenario) (*Emulator, error) {
+	if sc == nil {
+		return nil, errors.New("fakeaws: new: nil scenario")
+	}
+	if err := prepareScenario(sc, nil); err != nil {
+		return nil, fmt.Errorf("fakeaws: new: %w", err)
+	}
+	e := &Emulator{
+		scenario: sc,
+		accounts: make(map[string]*AccountSpec, len(sc.Accounts)),
+		ids:      newIdentities(sc.Accounts),
+		org:      newOrganization(sc),
+		faults:   newFaults(sc.Faults),
+		counters: newCounters(),
+		now:      time.Now,
+	}
+	for i := range sc.Accounts {
+		e.accounts[sc.Accounts[i].ID] = &sc.Accounts[i]
+	}
+	st, err := newS3Store(sc)
+	if err != nil {
+		return nil, fmt.Errorf("fakeaws: new: s3: %w", err)
+	}
+	e.s3 = st
+	return e, nil
+}
+
+// Scenario returns the (defaulted, expanded) scenario the emulator serves.
+func (e *Emulator) Scenario() *Scenario { return e.scenario }
+
+// CredentialsFor returns the long-term access key of an account of the
+// scenario (principal arn:aws:iam::<id>:user/fakeaws-admin).
+func (e *Emulator) CredentialsFor(accountID string) (accessKeyID, secretAccessKey string, ok bool) {
+	p, ok := e.ids.account(accountID)
+	if !ok {
+		return "", "", false
+	}
+	return p.AccessKeyID, p.Secret, true
+}
+
+// ManagementCredentials returns the management account's long-term key.
+func (e *Emulator) ManagementCredentials() (accessKeyID, secretAccessKey string) {
+	id, secret, _ := e.CredentialsFor(e.scenario.ManagementAccount)
+	return id, secret
+}
+
+// Counters returns a snapshot of the calls received so far.
+func (e *Emulator) Counters() CounterSnapshot { return e.counters.snapshot() }
+
+// CountersPath is the unsigned endpoint that serves Counters as JSON.
+const CountersPath = "/_fakeaws/counters"
+
+// request is what ServeHTTP learns about a call before dispatching it.
+type request struct {
+	service   string // s3 | sts | organizations
+	operation string
+	bucket    string
+	body      []byte     // STS and Organizations only
+	form      url.Values // STS only
+	sig       *sigV4
+	principal *principal
+}
+
+// ServeHTTP authenticates, counts, applies faults and dispatches one call.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == CountersPath && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+		e.serveCounters(w)
+		return
+	}
+	w.Header().Set("x-amz-request-id", e.requestID())
+	req := &request{}
+	sig, sigErr := parseSigV4(r)
+	if sigErr == nil {
+		req.sig = sig
+		req.service = sig.Service
+	} else {
+		req.service = guessService(r)
+	}
+	if err := e.classify(r, req); err != nil {
+		e.counters.add(req.operation, "")
+		e.writeError(w, r, req, errMalformedRequest(err.Error()))
+		return
+	}
+	if sig != nil {
+		req.principal, _ = e.ids.lookup(sig.AccessKeyID)
+	}
+	acct := ""
+	if req.principal != nil {
+		acct = req.principal.AccountID
+	}
+	e.counters.add(req.operation, acct)
+
+	caller, aerr := e.authenticate(r, req, sigErr)
+	if aerr != nil {
+		if req.service == "s3" && aerr.code == "AccessDenied" && r.Method == http.MethodHead && req.bucket != "" {
+			if _, region, ok := e.s3.bucketInfo(req.bucket); ok {
+				w.Header().Set("x-amz-bucket-region", region)
+			}
+		}
+		e.writeError(w, r, req, aerr)
+		return
+	}
+	if ferr := e.applyFaults(w, r, req, caller); ferr != nil {
+		if ferr != errConnectionReset {
+			e.writeError(w, r, req, ferr.(*apiError))
+		}
+		return
+	}
+	switch req.service {
+	case "s3":
+		e.s3.serve(w, r, caller)
+	case "sts":
+		e.serveSTS(w, r, req, caller)
+	case "organizations":
+		e.serveOrganizations(w, req, caller)
+	}
+}
+
+// guessService names the protocol of an unsigned or malformed request, so
+// its error can be written in a form the client understands.
+func guessService(r *http.Request) string {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), organizationsTargetPrefix) {
+		return "organizations"
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return "sts"
+	}
+	return "s3"
+}
+
+// classify reads what the call is: operation, bucket, and for the control
+// plane services the body (kept for signature checking and dispatch).
+func (e *Emulator) classify(r *http.Request, req *request) error {
+	switch req.service {
+	case "s3":
+		req.operation, req.bucket, _ = classifyS3(r)
+		return nil
+	case "sts", "organizations":
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
+		if err != nil {
+			return fmt.Errorf("read body: %w", err)
+		}
+		if len(body) > maxControlBody {
+			return errors.New("request body too large")
+		}
+		req.body = body
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if req.service == "organizations" {
+			req.operation = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), organizationsTargetPrefix)
+			return nil
+		}
+		form := r.URL.Query()
+		if len(body) > 0 {
+			posted, err := url.ParseQuery(string(body))
+			if err != nil {
+				return fmt.Errorf("form body: %w", err)
+			}
+			for k, v := range posted {
+				form[k] = v
+			}
+		}
+		req.form = form
+		req.operation = form.Get("Action")
+		return nil
+	default:
+		req.operation = "Unknown"
+		return fmt.Errorf("unknown service %q in the credential scope (want s3, sts or organizations)", req.service)
+	}
+}
+
+// authenticate checks the signature and session of req and returns the
+// caller.
+func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*Caller, *apiError) {
+	switch {
+	case errors.Is(sigErr, errNoSignature):
+		return nil, authErr(req.service, authMissing)
+	case sigErr != nil:
+		return nil, &apiError{status: 400, code: malformedCode(req.service), message: sigErr.Error()}
+	case req.principal == nil:
+		return nil, authErr(req.service, authUnknownKey)
+	}
+	p := req.principal
+	if p.isSession() {
+		if req.sig.SecurityToken != p.SessionToken {
+			return nil, authErr(req.service, authBadToken)
+		}
+		if !e.now().Before(p.Expires) {
+			return nil, authErr(req.service, authExpired)
+		}
+	} else if req.sig.SecurityToken != "" {
+		return nil, authErr(req.service, authBadToken)
+	}
+	payloadHash := unsignedPayload
+	if req.service == "s3" {
+		if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
+			payloadHash = h
+		} else if h := r.URL.Query().Get("X-Amz-Content-Sha256"); h != "" {
+			payloadHash = h
+		} else if !req.sig.Presigned {
+			return nil, &apiError{status: 400, code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256"}
+		}
+	} else {
+		sum := sha256.Sum256(req.body)
+		payloadHash = hex.EncodeToString(sum[:])
+	}
+	if err := req.sig.verify(r, p.Secret, payloadHash, e.now()); err != nil {
+		if errors.Is(err, errSignatureMismatch) {
+			return nil, authErr(req.service, authBadSignature)
+		}
+		if errors.Is(err, errPresignExpired) {
+			return nil, &apiError{status: 403, code: "AccessDenied", message: "Request has expired"}
+		}
+		return nil, &apiError{status: 400, code: malformedCode(req.service), message: err.Error()}
+	}
+	return &Caller{
+		AccessKeyID: p.AccessKeyID,
+		AccountID:   p.AccountID,
+		CanonicalID: CanonicalIDFor(p.AccountID),
+		ARN:         p.ARN,
+		Region:      req.sig.Region,
+		Service:     req.service,
+	}, nil
+}
+
+func (e *Emulator) requestID() string {
+	n := e.requests.Add(1)
+	sum := sha256.Sum256(fmt.Appendf(nil, "fakeaws request %d", n))
+	return strings.ToUpper(hex.EncodeToString(sum[:8]))
+}

@@ -1,0 +1,289 @@
+package fakeaws
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	sigV4Algorithm  = "AWS4-HMAC-SHA256"
+	amzDateLayout   = "20060102T150405Z"
+	unsignedPayload = "UNSIGNED-PAYLOAD"
+)
+
+// sigV4 is the parsed signature of a request (Authorization header or
+// presigned query).
+type sigV4 struct {
+	AccessKeyID   string
+	Date          string // yyyymmdd of the scope
+	Region        string
+	Service       string
+	SignedHeaders []string
+	Signature     string
+	AmzDate       string // X-Amz-Date
+	SecurityToken string
+	Presigned     bool
+	Expires       time.Duration // presigned only
+}
+
+// Scope is the credential scope string "date/region/service/aws4_request".
+func (s *sigV4) Scope() string {
+	return s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
+}
+
+var errNoSignature = errors.New("no signature")
+
+// parseSigV4 reads the signature of r. It returns errNoSignature for an
+// anonymous request and another error for a malformed one.
+func parseSigV4(r *http.Request) (*sigV4, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		return parseAuthorizationHeader(r, auth)
+	}
+	q := r.URL.Query()
+	if q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Credential") == "" {
+		return nil, errNoSignature
+	}
+	if alg := q.Get("X-Amz-Algorithm"); alg != sigV4Algorithm {
+		return nil, errors.New("unsupported X-Amz-Algorithm " + strconv.Quote(alg))
+	}
+	s := &sigV4{Presigned: true, AmzDate: q.Get("X-Amz-Date"), Signature: q.Get("X-Amz-Signature"), SecurityToken: q.Get("X-Amz-Security-Token")}
+	if err := s.setCredential(q.Get("X-Amz-Credential")); err != nil {
+		return nil, err
+	}
+	s.SignedHeaders = strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
+	secs, err := strconv.Atoi(q.Get("X-Amz-Expires"))
+	if err != nil || secs < 1 || secs > 604800 {
+		return nil, errors.New("X-Amz-Expires must be 1..604800")
+	}
+	s.Expires = time.Duration(secs) * time.Second
+	if s.Signature == "" || q.Get("X-Amz-SignedHeaders") == "" {
+		return nil, errors.New("presigned URL lacks X-Amz-Signature or X-Amz-SignedHeaders")
+	}
+	return s, nil
+}
+
+func parseAuthorizationHeader(r *http.Request, auth string) (*sigV4, error) {
+	alg, rest, ok := strings.Cut(auth, " ")
+	if !ok || alg != sigV4Algorithm {
+		return nil, errors.New("only AWS4-HMAC-SHA256 authorization is supported")
+	}
+	s := &sigV4{AmzDate: r.Header.Get("X-Amz-Date"), SecurityToken: r.Header.Get("X-Amz-Security-Token")}
+	var credential, signed string
+	for part := range strings.SplitSeq(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			credential = v
+		case "SignedHeaders":
+			signed = v
+		case "Signature":
+			s.Signature = v
+		}
+	}
+	if credential == "" || signed == "" || s.Signature == "" {
+		return nil, errors.New("authorization header requires Credential, SignedHeaders and Signature")
+	}
+	if err := s.setCredential(credential); err != nil {
+		return nil, err
+	}
+	s.SignedHeaders = strings.Split(signed, ";")
+	if s.AmzDate == "" {
+		return nil, errors.New("missing X-Amz-Date header")
+	}
+	return s, nil
+}
+
+func (s *sigV4) setCredential(credential string) error {
+	parts := strings.Split(credential, "/")
+	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" {
+		return errors.New("credential must be AKID/yyyymmdd/region/service/aws4_request, got " + strconv.Quote(credential))
+	}
+	s.AccessKeyID, s.Date, s.Region, s.Service = parts[0], parts[1], parts[2], parts[3]
+	return nil
+}
+
+// verify recomputes the signature with secret. payloadHash is the hex
+// SHA-256 of the body, or a literal such as UNSIGNED-PAYLOAD for S3.
+func (s *sigV4) verify(r *http.Request, secret, payloadHash string, now time.Time) error {
+	t, err := time.Parse(amzDateLayout, s.AmzDate)
+	if err != nil {
+		return errors.New("X-Amz-Date is not in yyyymmddThhmmssZ form")
+	}
+	if !strings.HasPrefix(s.AmzDate, s.Date) {
+		return errors.New("credential scope date does not match X-Amz-Date")
+	}
+	if s.Presigned && now.After(t.Add(s.Expires)) {
+		return errPresignExpired
+	}
+	canonical := canonicalRequest(r, s, payloadHash)
+	sum := sha256.Sum256([]byte(canonical))
+	stringToSign := sigV4Algorithm + "\n" + s.AmzDate + "\n" + s.Scope() + "\n" + hex.EncodeToString(sum[:])
+	key := hmacSHA256([]byte("AWS4"+secret), s.Date)
+	key = hmacSHA256(key, s.Region)
+	key = hmacSHA256(key, s.Service)
+	key = hmacSHA256(key, "aws4_request")
+	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
+	if !hmac.Equal([]byte(want), []byte(s.Signature)) {
+		return errSignatureMismatch
+	}
+	return nil
+}
+
+var (
+	errSignatureMismatch = errors.New("the request signature we calculated does not match the signature you provided")
+	errPresignExpired    = errors.New("request has expired")
+)
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// canonicalRequest builds the SigV4 canonical request of r as received.
+func canonicalRequest(r *http.Request, s *sigV4, payloadHash string) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte('\n')
+	b.WriteString(canonicalURI(r, s.Service))
+	b.WriteByte('\n')
+	b.WriteString(canonicalQuery(rawQuery(r), s.Presigned))
+	b.WriteByte('\n')
+	for _, name := range s.SignedHeaders {
+		b.WriteString(name)
+		b.WriteByte(':')
+		b.WriteString(canonicalHeaderValue(r, name))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(s.SignedHeaders, ";"))
+	b.WriteByte('\n')
+	b.WriteString(payloadHash)
+	return b.String()
+}
+
+// rawPath returns the path exactly as the client sent it.
+func rawPath(r *http.Request) string {
+	if r.RequestURI != "" && !strings.HasPrefix(r.RequestURI, "http") {
+		p, _, _ := strings.Cut(r.RequestURI, "?")
+		return p
+	}
+	return r.URL.EscapedPath()
+}
+
+func rawQuery(r *http.Request) string {
+	if r.RequestURI != "" && !strings.HasPrefix(r.RequestURI, "http") {
+		_, q, _ := strings.Cut(r.RequestURI, "?")
+		return q
+	}
+	return r.URL.RawQuery
+}
+
+// canonicalURI: S3 signs the path as sent (no double encoding); other
+// services sign the URI-encoded form of the already encoded path.
+func canonicalURI(r *http.Request, service string) string {
+	p := rawPath(r)
+	if p == "" {
+		p = "/"
+	}
+	if service == "s3" {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		segs[i] = uriEncode(seg)
+	}
+	return strings.Join(segs, "/")
+}
+
+// canonicalQuery sorts the decoded parameters by key then value and
+// re-encodes them the RFC 3986 way; presigned requests leave out the
+// signature itself.
+func canonicalQuery(raw string, presigned bool) string {
+	if raw == "" {
+		return ""
+	}
+	type pair struct{ k, v string }
+	var pairs []pair
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		dk, err := url.QueryUnescape(k)
+		if err != nil {
+			dk = k
+		}
+		dv, err := url.QueryUnescape(v)
+		if err != nil {
+			dv = v
+		}
+		if presigned && dk == "X-Amz-Signature" {
+			continue
+		}
+		pairs = append(pairs, pair{uriEncode(dk), uriEncode(dv)})
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
+	}
+	return b.String()
+}
+
+// uriEncode percent-encodes everything but the RFC 3986 unreserved set.
+func uriEncode(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+func canonicalHeaderValue(r *http.Request, name string) string {
+	var values []string
+	switch name {
+	case "host":
+		values = []string{r.Host}
+	case "content-length":
+		values = r.Header.Values("Content-Length")
+		if len(values) == 0 && r.ContentLength >= 0 {
+			values = []string{strconv.FormatInt(r.ContentLength, 10)}
+		}
+	case "transfer-encoding":
+		values = r.TransferEncoding
+	default:
+		values = r.Header.Values(name)
+	}
+	out := make([]string, len(values)) // values may alias r.Header: never trim in place
+	for i, v := range values {
+		out[i] = strings.Join(strings.Fields(v), " ")
+	}
+	return strings.Join(out, ",")
+}
