@@ -1,0 +1,91 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/smithy-go"
+)
+
+// Session lengths. Member sessions are short (the default of stscreds) and
+// refreshed early by the credentials cache; the organization role's session
+// is chained from the caller's, where AWS allows at most one hour.
+const (
+	memberSessionDuration = 15 * time.Minute
+	orgSessionDuration    = time.Hour
+)
+
+// roleARN builds the ARN of a role in an account of a partition.
+func roleARN(partition, accountID, roleName string) string {
+	return "arn:" + partition + ":iam::" + accountID + ":role/" + roleName
+}
+
+var arnPartitionPattern = regexp.MustCompile(`^arn:([a-z0-9-]+):`)
+
+// partitionOf returns the partition of an ARN, "" when it has none.
+func partitionOf(arn string) string {
+	if m := arnPartitionPattern.FindStringSubmatch(arn); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// accountOfARN returns the account ID field of an IAM/STS ARN.
+func accountOfARN(arn string) string {
+	m := roleARNPattern.FindStringSubmatch(arn)
+	if m == nil {
+		return ""
+	}
+	return m[2]
+}
+
+// assumedRole returns cached, early-refreshing credentials of a role:
+// stscreds asks STS only when the cache is empty or within the expiry
+// window (a fifth of the session, jittered by 10% so thousands of accounts
+// do not refresh at once). Concurrent Retrieve calls share one AssumeRole.
+func assumedRole(api STSAPI, arn, externalID, sessionName string, d time.Duration) *aws.CredentialsCache {
+	p := stscreds.NewAssumeRoleProvider(api, arn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = sessionName
+		o.Duration = d
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
+	})
+	return aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = d / 5
+		o.ExpiryWindowJitterFrac = 0.1
+	})
+}
+
+// retrieveNow fetches credentials once, so that a denied AssumeRole fails
+// the account up front with the AWS error code, instead of failing every
+// one of its calls.
+func retrieveNow(ctx context.Context, c *aws.CredentialsCache) error {
+	if _, err := c.Retrieve(ctx); err != nil {
+		return fmt.Errorf("AssumeRole: %s", awsErrorText(err))
+	}
+	return nil
+}
+
+// awsErrorText renders an error for the report: "Code: message" when AWS
+// answered with an API error, the error text otherwise. It never contains
+// credentials: API errors carry only the service's code and message.
+func awsErrorText(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		msg := apiErr.ErrorMessage()
+		if msg == "" {
+			return apiErr.ErrorCode()
+		}
+		return apiErr.ErrorCode() + ": " + msg
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "interrupted"
+	}
+	return err.Error()
+}

@@ -1,0 +1,193 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// budget is the ONE limit on API requests in flight (Options.Concurrency),
+// shared by the organization walk, role assumption, bucket checks and
+// listings. It is enforced on HTTP attempts (budgetedClient), so every call,
+// retry included, holds exactly one slot from sending the request until its
+// response body is closed.
+//
+// Waiters in the priority lane (see withPriority) are served before the
+// others: account work (AssumeRole, ListBuckets, region lookups) goes first so
+// that every account's canonical ID is known early and object owners resolve
+// without waiting (see ownerDirectory), and so bucket work is fed steadily.
+type budget struct {
+	mu       sync.Mutex
+	free     int
+	high     []chan struct{} // FIFO waiters of the priority lane
+	low      []chan struct{} // FIFO waiters of the normal lane
+	inFlight atomic.Int64    // for tests and stats
+	peak     atomic.Int64
+}
+
+func newBudget(size int) *budget { return &budget{free: size} }
+
+type priorityKey struct{}
+
+// withPriority marks calls made with ctx as priority-lane calls.
+func withPriority(ctx context.Context) context.Context {
+	return context.WithValue(ctx, priorityKey{}, true)
+}
+
+func isPriority(ctx context.Context) bool {
+	v, _ := ctx.Value(priorityKey{}).(bool)
+	return v
+}
+
+// acquire takes a slot, waiting in the lane ctx belongs to.
+func (b *budget) acquire(ctx context.Context) error {
+	b.mu.Lock()
+	if b.free > 0 && len(b.high) == 0 && len(b.low) == 0 {
+		b.free--
+		b.mu.Unlock()
+		b.track()
+		return nil
+	}
+	ch := make(chan struct{})
+	high := isPriority(ctx)
+	if high {
+		b.high = append(b.high, ch)
+	} else {
+		b.low = append(b.low, ch)
+	}
+	b.mu.Unlock()
+	select {
+	case <-ch:
+		b.track()
+		return nil
+	case <-ctx.Done():
+		b.mu.Lock()
+		if removeWaiter(&b.high, ch) || removeWaiter(&b.low, ch) {
+			b.mu.Unlock()
+			return ctx.Err()
+		}
+		b.mu.Unlock()
+		// The slot was handed over while we gave up: pass it on.
+		b.track()
+		b.release()
+		return ctx.Err()
+	}
+}
+
+func (b *budget) track() {
+	n := b.inFlight.Add(1)
+	for {
+		p := b.peak.Load()
+		if n <= p || b.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// release returns a slot, handing it straight to the next waiter.
+func (b *budget) release() {
+	b.inFlight.Add(-1)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case len(b.high) > 0:
+		close(b.high[0])
+		b.high = b.high[1:]
+	case len(b.low) > 0:
+		close(b.low[0])
+		b.low = b.low[1:]
+	default:
+		b.free++
+	}
+}
+
+func removeWaiter(q *[]chan struct{}, ch chan struct{}) bool {
+	for i, c := range *q {
+		if c == ch {
+			*q = append((*q)[:i], (*q)[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// httpDoer is aws.HTTPClient.
+type httpDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// budgetedClient is the aws.HTTPClient of every SDK client of a scan: it
+// holds a budget slot per HTTP attempt and bounds each attempt's wait for
+// response headers (attemptTimeout), so a stalled call is retried by the
+// SDK retryer (it reports a connection error) instead of waited on forever.
+type budgetedClient struct {
+	next           httpDoer
+	budget         *budget
+	attemptTimeout time.Duration
+}
+
+// errAttemptTimeout is returned when an attempt got no response headers in
+// time. ConnectionError makes the SDK's standard retryer retry it.
+type attemptTimeoutError struct{ after time.Duration }
+
+func (e attemptTimeoutError) Error() string {
+	return "scanner: no response within " + e.after.String()
+}
+func (attemptTimeoutError) ConnectionError() bool { return true }
+func (attemptTimeoutError) Timeout() bool         { return true }
+
+func (c *budgetedClient) Do(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	if err := c.budget.acquire(parent); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(parent)
+	var timedOut atomic.Bool
+	var timer *time.Timer
+	if c.attemptTimeout > 0 {
+		timer = time.AfterFunc(c.attemptTimeout, func() { timedOut.Store(true); cancel() })
+	}
+	resp, err := c.next.Do(req.WithContext(ctx))
+	if timer != nil && !timer.Stop() && err == nil {
+		// The timer fired as the headers arrived: the body is cancelled.
+		err = attemptTimeoutError{c.attemptTimeout}
+		resp.Body.Close()
+		resp = nil
+	}
+	if err != nil {
+		cancel()
+		c.budget.release()
+		if timedOut.Load() && parent.Err() == nil {
+			return nil, attemptTimeoutError{c.attemptTimeout}
+		}
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() { cancel(); c.budget.release() }}
+	return resp, nil
+}
+
+// releasingBody gives the budget slot back when the body is closed or read
+// to its end, whichever comes first.
+type releasingBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.once.Do(b.done)
+	}
+	return n, err
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
+}

@@ -1,0 +1,116 @@
+package scanner
+
+// pagesFor is the number of pages a listing of n items needs at size items a
+// page: max(1, ceil(n/size)); an empty listing still costs one call.
+func pagesFor(n, size int64) int64 {
+	if n <= 0 {
+		return 1
+	}
+	return (n + size - 1) / size
+}
+
+// Page sizes of the S3 listings.
+const (
+	listBucketsPageSize = 10000 // MaxBuckets: the API's maximum
+	versionsPageSize    = 1000  // MaxKeys: the API's maximum
+)
+
+// callFacts is what the scan found that the performance model needs
+// (DESIGN.md "Performance model"). The collector fills it.
+type callFacts struct {
+	orgRole      bool  // organization_role_arn was assumed
+	orgAccounts  int64 // accounts ListAccounts returned
+	listPages    int64 // ListAccounts pages: the prefix of every account's chain when not streaming
+	ouWalk       *ouTree
+	ownerLookups int64 // calls made to resolve owners outside the scan's scope
+
+	accounts map[string]*accountCalls
+}
+
+// accountCalls is one account's share.
+type accountCalls struct {
+	page           int64 // ListAccounts page it was on
+	assumed        bool  // AssumeRole was called for it
+	listedBuckets  bool  // ListBuckets was called
+	bucketsListed  int64 // buckets ListBuckets returned, before filters
+	calls          int64 // bucket-level minimum calls, summed
+	longestBucket  int64 // longest chain of one bucket's calls
+}
+
+// bucketCalls returns the minimum calls of one bucket and their chain: a
+// region lookup when ListBuckets gave none, GetBucketOwnershipControls, and
+// for a bucket not enforced GetBucketAcl and max(1, ceil(versions/1000))
+// ListObjectVersions pages. Checks a failure cut short count as far as they
+// went.
+func bucketCalls(o *bucketOutcome) int64 {
+	var n int64
+	if o.regionLookup {
+		n++
+	}
+	if o.ownershipChecked {
+		n++
+	}
+	if o.aclChecked {
+		n++
+	}
+	if o.listed {
+		if o.row.ObjectScan == ObjectScanFailed {
+			n += o.listPages
+		} else {
+			n += pagesFor(o.row.ObjectsScanned, versionsPageSize)
+		}
+	}
+	return n
+}
+
+// minCalls applies the performance model to facts:
+//
+//	1 GetCallerIdentity + 1 AssumeRole of the organization role (if any)
+//	+ 1 DescribeOrganization + ceil(accounts/20) ListAccounts
+//	+ the OU walk when a filter needs it (ListRoots + per parent
+//	  max(1, ceil(n/20)) pages of OUs and of accounts)
+//	+ per account in scope: 1 AssumeRole (not for the caller's own account)
+//	  + max(1, ceil(buckets/10000)) ListBuckets pages
+//	+ per bucket: see bucketCalls
+//	+ owner lookups of out-of-scope members, when an owner needed one.
+//
+// The critical path is the longest chain of calls that must follow each
+// other: GetCallerIdentity -> [organization role] -> DescribeOrganization ->
+// the ListAccounts pages up to the account's page (all pages, or the OU walk
+// if longer, when the walk gates the accounts) -> AssumeRole -> ListBuckets
+// pages -> the account's longest bucket chain (region lookup ->
+// GetBucketOwnershipControls -> GetBucketAcl -> listing pages).
+func minCalls(f *callFacts) CallStats {
+	prefix := int64(2)
+	calls := int64(2) + pagesFor(f.orgAccounts, organizationsPageSize) + f.ownerLookups
+	if f.orgRole {
+		prefix++
+		calls++
+	}
+	gate := int64(0)
+	if f.ouWalk != nil {
+		calls += f.ouWalk.minCalls()
+		gate = max(pagesFor(f.orgAccounts, organizationsPageSize), f.ouWalk.chain())
+	}
+	critical := prefix + max(gate, pagesFor(f.orgAccounts, organizationsPageSize))
+	for _, a := range f.accounts {
+		var chain int64
+		if a.assumed {
+			calls++
+			chain++
+		}
+		if a.listedBuckets {
+			p := pagesFor(a.bucketsListed, listBucketsPageSize)
+			calls += p
+			chain += p
+		}
+		calls += a.calls
+		chain += a.longestBucket
+		start := a.page
+		if gate > 0 {
+			start = gate
+		}
+		critical = max(critical, prefix+start+chain)
+	}
+	return CallStats{MinCalls: calls, CriticalPath: critical}
+}

@@ -1,0 +1,168 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// bucketOutcome is one bucket's result before owners are resolved.
+type bucketOutcome struct {
+	row     Bucket
+	inScope bool // false when a region lookup put it outside the regions allow list
+	grants  []rawGrant
+	owners  map[string]*ownerStats // foreign owner canonical ID -> stats
+
+	// What the checks called, for the call model.
+	regionLookup     bool
+	ownershipChecked bool
+	aclChecked       bool
+	listed           bool
+	listPages        int64
+}
+
+// rawGrant is a bucket ACL grant as S3 returned it.
+type rawGrant struct {
+	kind        GranteeKind // a group kind, or "" for a canonical user (resolved later)
+	canonicalID string
+	uri         string
+	permission  string
+}
+
+// Group URIs of bucket ACL grantees (aws-facts.md §7).
+const (
+	uriAllUsers           = "http://acs.amazonaws.com/groups/global/AllUsers"
+	uriAuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+	uriLogDelivery        = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+)
+
+const errNotScannedInterrupted = "not scanned: interrupted"
+
+// checkBucket runs the checks of DESIGN.md "What is checked" on one bucket:
+// ownership controls; for a bucket not enforced the bucket ACL and (objects
+// mode full) every version and delete marker. An enforced bucket costs one
+// call. Any failure marks the bucket failed with the AWS error code.
+func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
+	out := &bucketOutcome{inScope: true, row: Bucket{
+		AccountID:   job.account.ID,
+		AccountName: job.account.Name,
+		Name:        job.name,
+		Region:      job.region,
+		ObjectScan:  ObjectScanSkipped,
+	}}
+	fail := func(op string, err error) *bucketOutcome {
+		out.row.Status = BucketFailed
+		out.row.Error = op + ": " + awsErrorText(err)
+		if isInterrupted(ctx, err) {
+			out.row.Error = "interrupted during " + op
+		}
+		r.log.Warn("bucket check failed", "account", job.account.ID, "bucket", job.name, "error", out.row.Error)
+		return out
+	}
+	if ctx.Err() != nil {
+		out.row.Status, out.row.Error = BucketFailed, errNotScannedInterrupted
+		return out
+	}
+	if job.region == "" {
+		out.regionLookup = true
+		head, err := r.clients.S3(job.account.ID, listBucketsRegion, job.creds).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(job.name)})
+		if err != nil {
+			return fail("HeadBucket", err)
+		}
+		out.row.Region = normalizeRegion(aws.ToString(head.BucketRegion), true)
+		if !regionInScope(out.row.Region, r.opts.Regions) {
+			out.inScope = false
+			return out
+		}
+	}
+	api := r.clients.S3(job.account.ID, out.row.Region, job.creds)
+
+	out.ownershipChecked = true
+	own, err := ownershipOf(ctx, api, job.name)
+	if err != nil {
+		return fail("GetBucketOwnershipControls", err)
+	}
+	out.row.ObjectOwnership = own
+	if own == OwnershipEnforced {
+		out.row.Status = BucketCompliant
+		out.row.OwnerCanonicalID = job.canonicalID
+		return out
+	}
+	out.row.Status = BucketNoncompliant
+
+	out.aclChecked = true
+	acl, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(job.name)})
+	if err != nil {
+		return fail("GetBucketAcl", err)
+	}
+	owner := job.canonicalID
+	if acl.Owner != nil && aws.ToString(acl.Owner.ID) != "" {
+		owner = aws.ToString(acl.Owner.ID)
+	}
+	out.row.OwnerCanonicalID = owner
+	out.grants = foreignGrants(acl, owner)
+
+	if r.opts.ObjectsMode != ObjectsModeFull {
+		return out
+	}
+	out.listed = true
+	if err := r.listVersions(ctx, api, job, out); err != nil {
+		out.row.ObjectScan = ObjectScanFailed
+		return fail("ListObjectVersions", err)
+	}
+	return out
+}
+
+// ownershipOf reads a bucket's Object Ownership. OwnershipControlsNotFoundError
+// means no setting (NotSet), which behaves as ObjectWriter.
+func ownershipOf(ctx context.Context, api S3API, bucket string) (ObjectOwnership, error) {
+	out, err := api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode() == "OwnershipControlsNotFoundError" {
+			return OwnershipNotSet, nil
+		}
+		return OwnershipUnknown, err
+	}
+	if out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 {
+		return OwnershipNotSet, nil
+	}
+	return ObjectOwnership(out.OwnershipControls.Rules[0].ObjectOwnership), nil
+}
+
+// foreignGrants returns the grants of an ACL to anyone but the owner.
+func foreignGrants(acl *s3.GetBucketAclOutput, owner string) []rawGrant {
+	var grants []rawGrant
+	for _, g := range acl.Grants {
+		if g.Grantee == nil {
+			continue
+		}
+		id, uri := aws.ToString(g.Grantee.ID), aws.ToString(g.Grantee.URI)
+		if uri == "" && (id == owner || id == "") {
+			continue
+		}
+		rg := rawGrant{canonicalID: id, uri: uri, permission: string(g.Permission)}
+		if uri != "" {
+			rg.canonicalID = ""
+			rg.kind = groupKind(uri)
+		}
+		grants = append(grants, rg)
+	}
+	return grants
+}
+
+// groupKind classifies a group grantee URI.
+func groupKind(uri string) GranteeKind {
+	switch uri {
+	case uriAllUsers:
+		return GranteeAllUsers
+	case uriAuthenticatedUsers:
+		return GranteeAuthenticatedUsers
+	case uriLogDelivery:
+		return GranteeLogDelivery
+	}
+	return GranteeOtherGroup
+}

@@ -1,0 +1,121 @@
+package scanner
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Retry and timeout settings of every client (issue 5).
+const (
+	// maxAttempts per call: throttling bursts of a busy organization are
+	// ridden out rather than turned into failed buckets.
+	maxAttempts = 10
+	// maxBackoff caps the (jittered, exponential) wait between attempts.
+	maxBackoff = 5 * time.Second
+	// attemptTimeout bounds the wait for response headers of one attempt; a
+	// stalled call is retried, not waited on forever.
+	attemptTimeout = 30 * time.Second
+	// organizationsRegion is where the Organizations endpoint lives for
+	// every commercial region (aws-facts.md §9).
+	organizationsRegion = "us-east-1"
+)
+
+// newRetryer is the retryer of every client: standard mode with more
+// attempts and WITHOUT the client-side retry quota (ratelimit.None): with
+// 64 calls in flight, a throttling burst would drain the 500-token quota in
+// seconds and every later retry would fail at once with "retry quota
+// exceeded", losing buckets. The server's throttling is the rate limit.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// newHTTPClient builds the one HTTP client of a scan: a transport that keeps
+// as many idle connections per host as requests may be in flight (the
+// default of 10 would close and reopen connections at concurrency 64),
+// wrapped in the request budget.
+func newHTTPClient(b *budget, concurrency int) *budgetedClient {
+	inner := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = concurrency * 2
+		tr.MaxIdleConnsPerHost = concurrency * 2
+		tr.MaxConnsPerHost = 0
+	})
+	return &budgetedClient{next: inner, budget: b, attemptTimeout: attemptTimeout}
+}
+
+// awsClients is the real clientFactory: SDK clients sharing one budgeted
+// HTTP client. S3 clients are cached per (account, region) and reused for
+// every bucket of that account in that region.
+type awsClients struct {
+	base aws.Config // Credentials: the caller's
+
+	mu sync.Mutex
+	s3 map[s3ClientKey]*s3.Client
+}
+
+type s3ClientKey struct{ account, region string }
+
+func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient) *awsClients {
+	base := cfg.Copy()
+	base.HTTPClient = httpClient
+	base.Retryer = newRetryer
+	base.RetryMaxAttempts = 0
+	base.RetryMode = ""
+	if base.Region == "" {
+		base.Region = "us-east-1"
+	}
+	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
+}
+
+func (c *awsClients) config(creds aws.CredentialsProvider) aws.Config {
+	cfg := c.base.Copy()
+	if creds != nil {
+		cfg.Credentials = creds
+	}
+	return cfg
+}
+
+// STS returns an STS client in the configured region (a regional endpoint:
+// its tokens work in every region).
+func (c *awsClients) STS(creds aws.CredentialsProvider) STSAPI {
+	return sts.NewFromConfig(c.config(creds))
+}
+
+// Organizations returns an Organizations client; its endpoint is in
+// us-east-1 whatever the configured region.
+func (c *awsClients) Organizations(creds aws.CredentialsProvider) OrganizationsAPI {
+	return organizations.NewFromConfig(c.config(creds), func(o *organizations.Options) {
+		o.Region = organizationsRegion
+	})
+}
+
+// S3 returns the S3 client of accountID in region, creating it once.
+// With an overridden endpoint (BaseEndpoint) it uses path-style addressing.
+func (c *awsClients) S3(accountID, region string, creds aws.CredentialsProvider) S3API {
+	key := s3ClientKey{accountID, region}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.s3[key]; ok {
+		return cl
+	}
+	cl := s3.NewFromConfig(c.config(creds), func(o *s3.Options) {
+		o.Region = region
+		if c.base.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	})
+	c.s3[key] = cl
+	return cl
+}

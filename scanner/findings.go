@@ -1,0 +1,220 @@
+package scanner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// grantSeverity is the severity of a BUCKET_ACL_GRANT (DESIGN.md severity
+// guide): anyone or any AWS account critical, an account outside the
+// organization high, a member account medium, log delivery low. Unknown
+// groups are treated as high: nobody can say who they let in.
+func grantSeverity(k GranteeKind) Severity {
+	switch k {
+	case GranteeAllUsers, GranteeAuthenticatedUsers:
+		return SeverityCritical
+	case GranteeExternal, GranteeOtherGroup:
+		return SeverityHigh
+	case GranteeMember:
+		return SeverityMedium
+	case GranteeLogDelivery:
+		return SeverityLow
+	}
+	return SeverityHigh
+}
+
+// crossAccountSeverity is high, critical when any owner is external.
+func crossAccountSeverity(owners []ForeignOwner) Severity {
+	for _, o := range owners {
+		if o.External {
+			return SeverityCritical
+		}
+	}
+	return SeverityHigh
+}
+
+// granteeLabel names a grantee for titles and details.
+func granteeLabel(g Grant) string {
+	switch g.Kind {
+	case GranteeMember:
+		return fmt.Sprintf("member account %s (%s)", g.AccountID, g.AccountName)
+	case GranteeExternal:
+		return "external canonical ID " + g.CanonicalID
+	case GranteeOtherGroup:
+		return "group " + g.URI
+	}
+	return string(g.Kind)
+}
+
+// ownerLabel names a foreign owner: "333333333333 (AccountC)" or
+// "external <canonical id>".
+func ownerLabel(o ForeignOwner) string {
+	if o.External {
+		return "external " + o.CanonicalID
+	}
+	return fmt.Sprintf("%s (%s)", o.AccountID, o.AccountName)
+}
+
+// accountErrorFinding is the SCAN_ERROR of an account that could not be
+// scanned.
+func accountErrorFinding(a Account) Finding {
+	return Finding{
+		Type:        FindingScanError,
+		Severity:    SeverityError,
+		AccountID:   a.ID,
+		Title:       fmt.Sprintf("account %s (%s) could not be scanned", a.ID, a.Name),
+		Detail:      a.Error,
+		Remediation: remediationAccountError(a),
+	}
+}
+
+// bucketFindings raises a bucket's findings from its resolved row.
+func bucketFindings(b Bucket) []Finding {
+	var out []Finding
+	base := Finding{AccountID: b.AccountID, Bucket: b.Name, Region: b.Region}
+	if b.ObjectOwnership != OwnershipEnforced && b.ObjectOwnership != OwnershipUnknown {
+		f := base
+		f.Type, f.Severity = FindingACLsEnabled, SeverityMedium
+		f.Title = fmt.Sprintf("bucket %s has ACLs enabled (Object Ownership %s)", b.Name, b.ObjectOwnership)
+		f.Detail = fmt.Sprintf("Object Ownership is %s, so ACLs still decide access and objects written by other accounts stay theirs.", b.ObjectOwnership)
+		if b.ObjectOwnership == OwnershipNotSet {
+			f.Detail = "No ownership controls are set (OwnershipControlsNotFoundError), which behaves as ObjectWriter: ACLs still decide access and objects written by other accounts stay theirs."
+		}
+		if len(b.ACLGrants) > 0 {
+			f.Detail += fmt.Sprintf(" %d bucket ACL grant(s) block switching to BucketOwnerEnforced until removed.", len(b.ACLGrants))
+		}
+		if b.UnknownOwnerObjects > 0 {
+			f.Detail += fmt.Sprintf(" %d object version(s) were listed without an owner: their owner is unknown.", b.UnknownOwnerObjects)
+		}
+		if b.ObjectScan == ObjectScanTruncated {
+			f.Detail += fmt.Sprintf(" The object listing stopped at objects.max_per_bucket (%d versions).", b.ObjectsScanned)
+		}
+		f.Remediation = remediationACLsEnabled(b)
+		out = append(out, f)
+	}
+	for _, g := range b.ACLGrants {
+		f := base
+		f.Type, f.Severity = FindingBucketACLGrant, grantSeverity(g.Kind)
+		f.Title = fmt.Sprintf("bucket %s ACL grants %s to %s", b.Name, g.Permission, granteeLabel(g))
+		f.Detail = fmt.Sprintf("The bucket ACL grants %s to %s. Access through this grant ends when ACLs are disabled, and S3 refuses BucketOwnerEnforced while it exists (InvalidBucketAclWithObjectOwnership).", g.Permission, granteeLabel(g))
+		f.Remediation = remediationGrant(b, g)
+		out = append(out, f)
+	}
+	if b.CrossAccountObjects > 0 {
+		f := base
+		f.Type, f.Severity = FindingCrossAccountObjects, crossAccountSeverity(b.ForeignOwners)
+		f.Title = fmt.Sprintf("bucket %s holds %d object version(s) owned by other accounts", b.Name, b.CrossAccountObjects)
+		parts := make([]string, 0, len(b.ForeignOwners))
+		for _, o := range b.ForeignOwners {
+			parts = append(parts, fmt.Sprintf("%s: %d version(s), %d bytes, e.g. %s", ownerLabel(o), o.Objects, o.Bytes, strings.Join(o.SampleKeys, ", ")))
+		}
+		f.Detail = fmt.Sprintf("%d version(s) and delete marker(s), %d bytes, are owned by accounts other than the bucket owner, so the bucket owner's principals get AccessDenied on them. Owners: %s.",
+			b.CrossAccountObjects, b.CrossAccountBytes, strings.Join(parts, "; "))
+		if b.ObjectScan == ObjectScanTruncated {
+			f.Detail += " Counts are from a listing cut short by objects.max_per_bucket."
+		}
+		f.Remediation = remediationCrossAccount(b)
+		out = append(out, f)
+	}
+	if b.Status == BucketFailed {
+		f := base
+		f.Type, f.Severity = FindingScanError, SeverityError
+		f.Title = fmt.Sprintf("bucket %s could not be fully scanned", b.Name)
+		f.Detail = b.Error
+		f.Remediation = remediationBucketError(b)
+		out = append(out, f)
+	}
+	return out
+}
+
+// severityOrder sorts findings: scan errors first (they make the report
+// incomplete), then critical down to low.
+func severityOrder(s Severity) int {
+	if s == SeverityError {
+		return 5
+	}
+	return s.Rank()
+}
+
+// sortResult puts every list in its documented order.
+func sortResult(res *Result) {
+	sort.Slice(res.Accounts, func(i, j int) bool { return res.Accounts[i].ID < res.Accounts[j].ID })
+	sort.Slice(res.Buckets, func(i, j int) bool {
+		a, b := res.Buckets[i], res.Buckets[j]
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		return a.Name < b.Name
+	})
+	sort.SliceStable(res.Findings, func(i, j int) bool { return findingLess(res.Findings[i], res.Findings[j]) })
+}
+
+// findingLess orders findings by severity (error first, then critical to
+// low), type, account, bucket, title, detail.
+func findingLess(a, b Finding) bool {
+	if sa, sb := severityOrder(a.Severity), severityOrder(b.Severity); sa != sb {
+		return sa > sb
+	}
+	if a.Type != b.Type {
+		return a.Type < b.Type
+	}
+	if a.AccountID != b.AccountID {
+		return a.AccountID < b.AccountID
+	}
+	if a.Bucket != b.Bucket {
+		return a.Bucket < b.Bucket
+	}
+	if a.Title != b.Title {
+		return a.Title < b.Title
+	}
+	return a.Detail < b.Detail
+}
+
+// sortGrants orders a bucket's grants deterministically.
+func sortGrants(gs []Grant) {
+	sort.Slice(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.CanonicalID+a.URI != b.CanonicalID+b.URI {
+			return a.CanonicalID+a.URI < b.CanonicalID+b.URI
+		}
+		return a.Permission < b.Permission
+	})
+}
+
+// summarize counts the rows of a result.
+func summarize(res *Result) Summary {
+	s := Summary{Findings: map[string]int{}}
+	for _, a := range res.Accounts {
+		s.Accounts++
+		switch a.Status {
+		case AccountScanned:
+			s.AccountsScanned++
+		case AccountFailed:
+			s.AccountsFailed++
+		case AccountSkipped:
+			s.AccountsSkipped++
+		}
+	}
+	for _, b := range res.Buckets {
+		s.Buckets++
+		switch b.Status {
+		case BucketCompliant:
+			s.BucketsCompliant++
+		case BucketNoncompliant:
+			s.BucketsNoncompliant++
+		case BucketFailed:
+			s.BucketsFailed++
+		}
+		s.ObjectsScanned += b.ObjectsScanned
+		s.CrossAccountObjects += b.CrossAccountObjects
+		s.CrossAccountBytes += b.CrossAccountBytes
+	}
+	for _, f := range res.Findings {
+		s.Findings[string(f.Severity)]++
+	}
+	return s
+}

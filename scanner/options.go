@@ -1,0 +1,150 @@
+package scanner
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Objects listing modes (config key objects.mode).
+const (
+	ObjectsModeFull = "full" // list every version and delete marker of buckets not enforced
+	ObjectsModeOff  = "off"  // check ownership controls and ACLs only
+)
+
+// Defaults of Options.
+const (
+	DefaultMemberRoleName = "OrganizationAccountAccessRole"
+	DefaultSessionName    = "ownerscan"
+	DefaultPartition      = "aws"
+	DefaultConcurrency    = 64
+	// MaxConcurrency caps concurrency: more requests in flight than this
+	// only earns throttling.
+	MaxConcurrency = 4096
+)
+
+// Options configures a scan. The field comments name the configuration keys
+// of DESIGN.md "Configuration".
+type Options struct {
+	OrganizationRoleARN string   // organization_role_arn: assumed first, for a delegated audit account
+	MemberRoleName      string   // member_role_name
+	ExternalID          string   // external_id, sent with every AssumeRole
+	SessionName         string   // session_name: RoleSessionName of every session
+	Partition           string   // partition: for role ARNs ("" = the caller's)
+	Regions             []string // regions: allow list of bucket regions; empty = all
+
+	AccountsInclude []string // accounts.include: account IDs, OU/root IDs (whole subtree), name globs
+	AccountsExclude []string // accounts.exclude: same forms; exclude wins
+
+	IncludeManagementAccount bool // include_management_account
+
+	BucketsInclude []string // buckets.include: name globs
+	BucketsExclude []string // buckets.exclude: name globs; exclude wins
+
+	ObjectsMode         string // objects.mode: "full" | "off"
+	MaxObjectsPerBucket int64  // objects.max_per_bucket: 0 = no limit
+	Concurrency         int    // concurrency: maximum API requests in flight
+}
+
+// DefaultOptions returns the options of an empty configuration file.
+func DefaultOptions() Options {
+	return Options{
+		MemberRoleName:           DefaultMemberRoleName,
+		SessionName:              DefaultSessionName,
+		Partition:                DefaultPartition,
+		IncludeManagementAccount: true,
+		ObjectsMode:              ObjectsModeFull,
+		Concurrency:              DefaultConcurrency,
+	}
+}
+
+var (
+	accountIDPattern   = regexp.MustCompile(`^[0-9]{12}$`)
+	ouIDPattern        = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$`)
+	rootIDPattern      = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@/-]{1,64}$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
+	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
+	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// Validate checks every option. Each message names the configuration key,
+// e.g. `concurrency: must be 1..4096, got 0`.
+func (o Options) Validate() error {
+	if o.OrganizationRoleARN != "" && !roleARNPattern.MatchString(o.OrganizationRoleARN) {
+		return fmt.Errorf("organization_role_arn: %q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", o.OrganizationRoleARN)
+	}
+	if !roleNamePattern.MatchString(o.MemberRoleName) {
+		return fmt.Errorf("member_role_name: %q is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)", o.MemberRoleName)
+	}
+	if o.ExternalID != "" && !externalIDPattern.MatchString(o.ExternalID) {
+		return fmt.Errorf("external_id: must be 2-1224 of letters, digits and +=,.@:/_-")
+	}
+	if !sessionNamePattern.MatchString(o.SessionName) {
+		return fmt.Errorf("session_name: %q must be 2-64 of letters, digits and +=,.@_-", o.SessionName)
+	}
+	if o.Partition != "" && !partitionPattern.MatchString(o.Partition) {
+		return fmt.Errorf("partition: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", o.Partition)
+	}
+	for i, r := range o.Regions {
+		if !regionPattern.MatchString(r) {
+			return fmt.Errorf("regions[%d]: %q is not a region name such as eu-west-1", i, r)
+		}
+	}
+	if err := validateAccountFilters("accounts.include", o.AccountsInclude); err != nil {
+		return err
+	}
+	if err := validateAccountFilters("accounts.exclude", o.AccountsExclude); err != nil {
+		return err
+	}
+	if err := validateGlobs("buckets.include", o.BucketsInclude); err != nil {
+		return err
+	}
+	if err := validateGlobs("buckets.exclude", o.BucketsExclude); err != nil {
+		return err
+	}
+	switch o.ObjectsMode {
+	case ObjectsModeFull, ObjectsModeOff:
+	default:
+		return fmt.Errorf("objects.mode: must be %q or %q, got %q", ObjectsModeFull, ObjectsModeOff, o.ObjectsMode)
+	}
+	if o.MaxObjectsPerBucket < 0 {
+		return fmt.Errorf("objects.max_per_bucket: must be 0 (no limit) or more, got %d", o.MaxObjectsPerBucket)
+	}
+	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
+		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)
+	}
+	return nil
+}
+
+func validateAccountFilters(key string, entries []string) error {
+	for i, e := range entries {
+		switch {
+		case e == "":
+			return fmt.Errorf("%s[%d]: empty entry", key, i)
+		case accountIDPattern.MatchString(e), ouIDPattern.MatchString(e), rootIDPattern.MatchString(e):
+		case (strings.HasPrefix(e, "ou-") || strings.HasPrefix(e, "r-")) && !strings.ContainsAny(e, "*?[\\"):
+			return fmt.Errorf("%s[%d]: %q looks like an OU or root ID but is malformed", key, i, e)
+		default:
+			if _, err := path.Match(e, ""); err != nil {
+				return fmt.Errorf("%s[%d]: %q is not a valid name glob: %v", key, i, e, err)
+			}
+		}
+	}
+	return nil
+}
+
+func validateGlobs(key string, globs []string) error {
+	for i, g := range globs {
+		if g == "" {
+			return fmt.Errorf("%s[%d]: empty glob", key, i)
+		}
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("%s[%d]: %q is not a valid glob: %v", key, i, g, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+// Package scanner is the ownerscan engine: it walks an AWS Organization,
+// assumes a role in each member account, checks every bucket's Object
+// Ownership, bucket ACL and (for buckets not enforced) the owner of every
+// object version, and returns a deterministic Result (DESIGN.md "What is
+// checked").
+//
+// Concurrency. One budget (Options.Concurrency) bounds the API requests in
+// flight: every HTTP attempt of every client holds a slot (budget.go).
+// Above it, goroutines are bounded so memory depends on concurrency, not on
+// the size of the organization:
+//   - accounts in flight (accountsInFlight): role assumption and ListBuckets;
+//   - bucket workers (bucketWorkers): one shared pool taking bucket tasks of
+//     every account from one FIFO queue, so a huge account or bucket never
+//     holds the others back;
+//   - one collector goroutine receives account rows, bucket results and
+//     object records over a channel and alone writes to the ObjectSink and
+//     the result; there is no shared mutable slice.
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Progress is read by the CLI while a scan runs; all counters only grow.
+type Progress struct {
+	AccountsTotal atomic.Int64 // accounts in scope, known so far
+	AccountsDone  atomic.Int64 // accounts whose buckets are all found (or that failed / were skipped)
+	BucketsFound  atomic.Int64 // buckets in scope found so far
+	BucketsDone   atomic.Int64 // buckets checked (or failed)
+	Objects       atomic.Int64 // object versions and delete markers listed
+	Findings      atomic.Int64 // findings raised so far
+}
+
+// Scanner scans one organization. It holds no per-scan state: Scan may be
+// called again.
+type Scanner struct {
+	opts      Options
+	log       *slog.Logger
+	newRun    func() (clientFactory, *budget) // fresh clients and budget per scan
+}
+
+// New validates opts and prepares a scanner that reaches AWS through cfg
+// (its credentials are the caller's; its HTTP client and retryer are
+// replaced by the scan's own budgeted client and retryer). A nil logger
+// discards logs.
+func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("scanner: %w", err)
+	}
+	if cfg.Credentials == nil {
+		return nil, fmt.Errorf("scanner: aws config has no credentials")
+	}
+	return newScanner(opts, logger, func() (clientFactory, *budget) {
+		b := newBudget(opts.Concurrency)
+		return newAWSClients(cfg, newHTTPClient(b, opts.Concurrency)), b
+	}), nil
+}
+
+func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory, *budget)) *Scanner {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun}
+}
+
+// Scan scans the organization. Cross-account object records go to sink (nil
+// discards them) as they are found, from one goroutine. progress may be nil.
+//
+// Scan always returns a non-nil Result. Complete is false when anything in
+// scope failed or ctx ended. The error is non-nil only when the scan could
+// not start (GetCallerIdentity, the organization role, DescribeOrganization
+// or ListAccounts failed), when the sink failed, or when ctx ended (it then
+// wraps ctx.Err(), e.g. context.Canceled); accounts and buckets not reached
+// are in the Result as failed with "not scanned: interrupted".
+func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress) (*Result, error) {
+	if sink == nil {
+		sink = discardSink{}
+	}
+	if progress == nil {
+		progress = &Progress{}
+	}
+	clients, b := s.newRun()
+	r := newRun(s.opts, s.log, clients, b, sink, progress)
+	return r.scan(ctx)
+}
+
+type discardSink struct{}
+
+func (discardSink) WriteObject(ObjectRecord) error { return nil }
