@@ -29,12 +29,12 @@ type callFacts struct {
 
 // accountCalls is one account's share.
 type accountCalls struct {
-	page           int64 // ListAccounts page it was on
-	assumed        bool  // AssumeRole was called for it
-	listedBuckets  bool  // ListBuckets was called
-	bucketsListed  int64 // buckets ListBuckets returned, before filters
-	calls          int64 // bucket-level minimum calls, summed
-	longestBucket  int64 // longest chain of one bucket's calls
+	page          int64 // ListAccounts page it was on
+	assumed       bool  // AssumeRole was called for it
+	listedBuckets bool  // ListBuckets was called
+	bucketsListed int64 // buckets ListBuckets returned, before filters
+	calls         int64 // bucket-level minimum calls, summed
+	longestBucket int64 // longest chain of one bucket's calls
 }
 
 // bucketCalls returns the minimum calls of one bucket and their chain: a

@@ -39,9 +39,9 @@ type Progress struct {
 // Scanner scans one organization. It holds no per-scan state: Scan may be
 // called again.
 type Scanner struct {
-	opts      Options
-	log       *slog.Logger
-	newRun    func() (clientFactory, *budget) // fresh clients and budget per scan
+	opts   Options
+	log    *slog.Logger
+	newRun func() (clientFactory, *budget) // fresh clients and budget per scan
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
