@@ -1,0 +1,230 @@
+package main
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/scanner"
+)
+
+// Value rules of the configuration keys. The STS and IAM patterns are those
+// of the API models (aws-facts.md §8): RoleSessionName 2-64 of [\w+=,.@-],
+// ExternalId 2-1224 of [\w+=,.@:/-], role names 1-64 of [\w+=,.@-].
+var (
+	accountIDRe   = regexp.MustCompile(`^[0-9]{12}$`)
+	ouIDRe        = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$`)
+	rootIDRe      = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	roleNameRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	rolePathRe    = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	roleARNRe     = regexp.MustCompile(`^arn:([a-z0-9-]+):iam::([0-9]{12}):role/(.+)$`)
+	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+)
+
+// partitions are the values of the partition key.
+var partitions = []string{"aws", "aws-cn", "aws-us-gov"}
+
+// severities are the values of --fail-on, lowest first.
+var severities = []scanner.Severity{scanner.SeverityLow, scanner.SeverityMedium, scanner.SeverityHigh, scanner.SeverityCritical}
+
+// Validate checks every value, after flags are applied. The error names the
+// key (or flag) and, for values from the file, the line.
+func (c *Config) Validate() error {
+	if !slices.Contains(partitions, c.Partition) {
+		return c.errAt("partition", "%q is not a partition (one of %s)", c.Partition, strings.Join(partitions, ", "))
+	}
+	if c.OrganizationRoleARN != "" {
+		if msg := checkRoleARN(c.OrganizationRoleARN, c.Partition); msg != "" {
+			return c.errAt("organization_role_arn", "%s", msg)
+		}
+	}
+	if msg := checkRoleName(c.MemberRoleName); msg != "" {
+		return c.errAt("member_role_name", "%s", msg)
+	}
+	if c.ExternalID != "" && !externalIDRe.MatchString(c.ExternalID) {
+		return c.errAt("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/_- (got %d characters)", len(c.ExternalID))
+	}
+	if !sessionNameRe.MatchString(c.SessionName) {
+		return c.errAt("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@_-", c.SessionName)
+	}
+	for i, r := range c.Regions {
+		if msg := checkRegion(r, c.Partition); msg != "" {
+			return c.errAt(fmt.Sprintf("regions[%d]", i), "%s", msg)
+		}
+	}
+	for _, list := range []struct {
+		key     string
+		entries []string
+	}{{"accounts.include", c.AccountsInclude}, {"accounts.exclude", c.AccountsExclude}} {
+		for i, e := range list.entries {
+			if msg := checkAccountFilter(e); msg != "" {
+				return c.errAt(fmt.Sprintf("%s[%d]", list.key, i), "%s", msg)
+			}
+		}
+	}
+	for _, list := range []struct {
+		key   string
+		globs []string
+	}{{"buckets.include", c.BucketsInclude}, {"buckets.exclude", c.BucketsExclude}} {
+		for i, g := range list.globs {
+			if msg := checkGlob(g); msg != "" {
+				return c.errAt(fmt.Sprintf("%s[%d]", list.key, i), "%s", msg)
+			}
+		}
+	}
+	if c.ObjectsMode != scanner.ObjectsModeFull && c.ObjectsMode != scanner.ObjectsModeOff {
+		return c.errAt("objects.mode", "%q is not a mode (%s or %s)", c.ObjectsMode, scanner.ObjectsModeFull, scanner.ObjectsModeOff)
+	}
+	if c.ObjectsMaxPerBucket < 0 {
+		return c.errAt("objects.max_per_bucket", "must be 0 (no limit) or more, got %d", c.ObjectsMaxPerBucket)
+	}
+	if c.Concurrency < 1 || c.Concurrency > scanner.MaxConcurrency {
+		return c.errAt("concurrency", "must be 1 to %d, got %d", scanner.MaxConcurrency, c.Concurrency)
+	}
+	if c.OutputDir == "" && c.origin["output.dir"] != (origin{}) {
+		return c.errAt("output.dir", "must not be empty (leave the key out for the default)")
+	}
+	if strings.ContainsRune(c.OutputDir, 0) {
+		return c.errAt("output.dir", "contains a NUL byte")
+	}
+	if len(c.OutputFormats) == 0 {
+		return c.errAt("output.formats", "needs at least one format (%s)", formatNames())
+	}
+	for i, f := range c.OutputFormats {
+		if _, err := report.ParseFormats(string(f)); err != nil {
+			key := fmt.Sprintf("output.formats[%d]", i)
+			if _, ok := c.origin[key]; !ok {
+				key = "output.formats" // from a "csv,json" string or the --format flag
+			}
+			return c.errAt(key, "%q is not a report format (one of %s)", f, formatNames())
+		}
+	}
+	// The scanner has the last word on its own options; its messages name
+	// the key too.
+	if err := c.Options().Validate(); err != nil {
+		return &configError{msg: err.Error()}
+	}
+	return nil
+}
+
+// checkRoleARN returns what is wrong with an IAM role ARN, "" if nothing.
+func checkRoleARN(arn, partition string) string {
+	m := roleARNRe.FindStringSubmatch(arn)
+	if m == nil {
+		return fmt.Sprintf("%q is not an IAM role ARN (arn:%s:iam::123456789012:role/NAME)", arn, partition)
+	}
+	if m[1] != partition {
+		return fmt.Sprintf("%q is in partition %q, but partition is %q", arn, m[1], partition)
+	}
+	if msg := checkRoleName(m[3]); msg != "" {
+		return fmt.Sprintf("%q: %s", arn, msg)
+	}
+	return ""
+}
+
+// checkRoleName accepts a role name, optionally after an IAM path
+// ("audit/OwnerscanAuditRole"), and returns what is wrong, "" if nothing.
+func checkRoleName(name string) string {
+	if name == "" {
+		return "must not be empty"
+	}
+	if len(name) > 512 {
+		return "is longer than 512 characters"
+	}
+	parts := strings.Split(name, "/")
+	for _, p := range parts[:len(parts)-1] {
+		if !rolePathRe.MatchString(p) {
+			return fmt.Sprintf("%q has an invalid path (segments of letters, digits and +=,.@_-, no empty segment)", name)
+		}
+	}
+	if last := parts[len(parts)-1]; !roleNameRe.MatchString(last) {
+		return fmt.Sprintf("%q is not an IAM role name (1 to 64 characters of letters, digits and +=,.@_-)", last)
+	}
+	return ""
+}
+
+// checkRegion returns what is wrong with a region name for the partition.
+func checkRegion(r, partition string) string {
+	if !regionRe.MatchString(r) {
+		return fmt.Sprintf("%q is not a region name such as eu-west-1", r)
+	}
+	inPartition := "aws"
+	switch {
+	case strings.HasPrefix(r, "cn-"):
+		inPartition = "aws-cn"
+	case strings.HasPrefix(r, "us-gov-"):
+		inPartition = "aws-us-gov"
+	case strings.HasPrefix(r, "us-iso"), strings.HasPrefix(r, "eu-isoe"):
+		inPartition = "" // isolated partitions are not supported
+	}
+	if inPartition != partition {
+		return fmt.Sprintf("region %q is not in partition %q", r, partition)
+	}
+	return ""
+}
+
+// checkAccountFilter accepts an account ID, an OU or root ID, or a name
+// glob. Strings that look like an ID but are not one are refused rather
+// than taken as a glob that matches no name.
+func checkAccountFilter(e string) string {
+	switch {
+	case e == "":
+		return "empty entry"
+	case accountIDRe.MatchString(e), ouIDRe.MatchString(e), rootIDRe.MatchString(e):
+		return ""
+	case isDigits(e):
+		return fmt.Sprintf("%q is not an account ID, OU ID or name glob (an account ID has 12 digits)", e)
+	case (strings.HasPrefix(e, "ou-") || strings.HasPrefix(e, "r-")) && !strings.ContainsAny(e, "*?[\\"):
+		return fmt.Sprintf("%q is not an account ID, OU ID or name glob (OU IDs look like ou-ab12-cdefgh34)", e)
+	}
+	if _, err := path.Match(e, ""); err != nil {
+		return fmt.Sprintf("%q is not an account ID, OU ID or name glob: %v", e, err)
+	}
+	return ""
+}
+
+func checkGlob(g string) string {
+	if g == "" {
+		return "empty entry"
+	}
+	if _, err := path.Match(g, ""); err != nil {
+		return fmt.Sprintf("%q is not a valid name glob: %v", g, err)
+	}
+	return ""
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func formatNames() string {
+	names := make([]string, len(report.Formats))
+	for i, f := range report.Formats {
+		names[i] = string(f.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseSeverity parses --fail-on.
+func parseSeverity(s string) (scanner.Severity, error) {
+	for _, sev := range severities {
+		if string(sev) == s {
+			return sev, nil
+		}
+	}
+	names := make([]string, len(severities))
+	for i, sev := range severities {
+		names[i] = string(sev)
+	}
+	return "", fmt.Errorf("%q is not a severity (one of %s)", s, strings.Join(names, ", "))
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
+	"github.com/ownerscan/ownerscan/report"
+)
+
+// demoRegion is the region of the demo's AWS configuration, as in `emulate`.
+const demoRegion = "us-east-1"
+
+// demoCommand is `ownerscan demo`: the emulator runs in-process with the
+// built-in organization (or --scenario), and the same scan path as `scan`
+// runs against it with the management account's credentials. Only where the
+// AWS configuration comes from differs.
+func (a *app) demoCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	var f scanFlags
+	f.register(fs)
+	scenarioPath := fs.String("scenario", "", "emulated organization: a scenario `FILE` (YAML, see internal/fakeaws); default the built-in demo organization")
+	if err := a.parseFlags(fs, args); err != nil {
+		return err
+	}
+	setup, cfg, err := f.setup(a, fs)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenario(*scenarioPath)
+	if err != nil {
+		return err
+	}
+	if setup.outDir == "" {
+		dir, err := freshDir("ownerscan-demo-" + a.now().Format("20060102-150405"))
+		if err != nil {
+			return usagef("demo: cannot create an output folder in the current directory: %v (use --out)", err)
+		}
+		setup.outDir = dir
+	}
+	if err := report.EnsureDir(setup.outDir); err != nil {
+		return cfg.errAt("output.dir", "%v", err)
+	}
+
+	srv, err := fakeaws.NewServer(sc, "")
+	if err != nil {
+		return fmt.Errorf("demo: start the emulator: %w", err)
+	}
+	defer srv.Close()
+	accessKey, secretKey := srv.Emulator.ManagementCredentials()
+	awsCfg := aws.Config{
+		Region:       demoRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+		BaseEndpoint: aws.String(srv.URL),
+	}
+	setup.logger.With("component", "cli").Info("demo: scanning an emulated organization",
+		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
+
+	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	if setup.stats && res != nil {
+		counters := srv.Emulator.Counters()
+		latency := time.Duration(sc.Faults.Latency)
+		a.printStats(statsLine{
+			Calls:      counters.Total,
+			MinCalls:   res.Calls.MinCalls,
+			WallS:      wall.Seconds(),
+			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
+			PeakRSSMiB: peakRSSMiB(),
+			Objects:    res.Summary.ObjectsScanned,
+		})
+	}
+	return err
+}
+
+// loadScenario reads --scenario, or returns the built-in demo organization
+// when path is empty. A bad file is a usage error naming its line.
+func loadScenario(path string) (*fakeaws.Scenario, error) {
+	if path == "" {
+		return fakeaws.BuiltinScenario(), nil
+	}
+	sc, err := fakeaws.LoadScenario(path)
+	if err != nil {
+		return nil, usagef("--scenario %s: %v", path, err)
+	}
+	return sc, nil
+}
+
+// freshDir creates a new folder named base, or base-2, base-3, ... if that
+// exists, so that a demo never writes into the folder of an earlier run.
+func freshDir(base string) (string, error) {
+	name := base
+	for i := 2; ; i++ {
+		err := os.Mkdir(name, 0o700)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 100 {
+			return "", err
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+}

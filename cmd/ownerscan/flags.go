@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/scanner"
+)
+
+// scanFlags are the flags scan and demo share: they run the same scan path
+// and differ only in where the AWS configuration comes from.
+type scanFlags struct {
+	config      string
+	out         string
+	format      string
+	failOn      string
+	quiet       bool
+	logFormat   string
+	concurrency int
+	stats       bool
+}
+
+func (f *scanFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "configuration `FILE` (YAML; see config.example.yaml); without it every default applies")
+	fs.StringVar(&f.out, "out", "", "output `DIR` for the reports, created 0700 if missing (overrides output.dir)")
+	fs.StringVar(&f.format, "format", "", "report `FORMATS`, comma-separated (overrides output.formats; default all):"+formatHelp())
+	fs.StringVar(&f.failOn, "fail-on", string(scanner.SeverityLow), "exit 1 when a finding is at or above this `SEVERITY`: low, medium, high or critical")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display, and only warnings and errors in the log")
+	fs.StringVar(&f.logFormat, "log-format", logFormatText, "log format on stderr: text or json")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "at most `N` API requests in flight (overrides concurrency; default 64)")
+	fs.BoolVar(&f.stats, "stats", false, "print, last on stdout, one JSON line with calls, wall time, peak memory and objects scanned")
+}
+
+// formatHelp lists the formats and their files, from report.Formats, for the
+// --format help text.
+func formatHelp() string {
+	var b strings.Builder
+	for _, f := range report.Formats {
+		fmt.Fprintf(&b, "\n  %s: %s: %s", f.Name, strings.Join(f.Files, ", "), f.Description)
+	}
+	return b.String()
+}
+
+// scanSetup is everything a scan needs besides its AWS configuration,
+// resolved and checked from the flags and the configuration file.
+type scanSetup struct {
+	opts    scanner.Options
+	outDir  string
+	formats []report.Format
+	failOn  scanner.Severity
+	quiet   bool
+	stats   bool
+	logger  *slog.Logger
+	status  *statusWriter // nil when stderr is not a terminal
+	width   int
+}
+
+// setup loads the configuration, applies the flags that were set (flags
+// override file values), validates everything and builds the logger. Every
+// error it returns is a usage error naming the flag or key.
+func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
+	cfg := defaultConfig()
+	if f.config != "" {
+		loaded, err := loadConfig(f.config)
+		if err != nil {
+			return nil, nil, &usageError{err}
+		}
+		cfg = loaded
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["out"] {
+		cfg.OutputDir = f.out
+		cfg.setOrigin("output.dir", origin{flag: "--out"})
+		if f.out == "" {
+			return nil, nil, usagef("--out: must not be empty")
+		}
+	}
+	if set["format"] {
+		cfg.OutputFormats = nil
+		for _, name := range strings.Split(f.format, ",") {
+			cfg.OutputFormats = append(cfg.OutputFormats, report.Format(strings.TrimSpace(name)))
+		}
+		cfg.setOrigin("output.formats", origin{flag: "--format"})
+	}
+	if set["concurrency"] {
+		cfg.Concurrency = f.concurrency
+		cfg.setOrigin("concurrency", origin{flag: "--concurrency"})
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, &usageError{err}
+	}
+	failOn, err := parseSeverity(f.failOn)
+	if err != nil {
+		return nil, nil, usagef("--fail-on: %v", err)
+	}
+	width, isTerm := terminalWidth(a.stderr)
+	var status *statusWriter
+	logOut := a.stderr
+	if isTerm && !f.quiet {
+		status = &statusWriter{w: a.stderr}
+		logOut = status
+	}
+	logger, err := newLogger(logOut, f.logFormat, f.quiet)
+	if err != nil {
+		return nil, nil, err
+	}
+	formats, err := report.ParseFormats(joinFormats(cfg.OutputFormats))
+	if err != nil { // Validate checked each name; this only dedups
+		return nil, nil, usagef("output.formats: %v", err)
+	}
+	return &scanSetup{
+		opts:    cfg.Options(),
+		outDir:  cfg.OutputDir,
+		formats: formats,
+		failOn:  failOn,
+		quiet:   f.quiet,
+		stats:   f.stats,
+		logger:  logger,
+		status:  status,
+		width:   width,
+	}, cfg, nil
+}
+
+func joinFormats(formats []report.Format) string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",")
+}

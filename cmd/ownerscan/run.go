@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Exit codes (DESIGN.md "Exit codes").
+const (
+	exitOK         = 0   // complete, nothing at or above --fail-on
+	exitFindings   = 1   // complete, findings at or above --fail-on
+	exitUsage      = 2   // bad usage or configuration
+	exitIncomplete = 3   // incomplete or interrupted; reports written, marked incomplete
+	exitAborted    = 130 // a second signal: stopped at once, no reports (128 + SIGINT)
+)
+
+// Sentinel errors that decide the exit code; exitCode maps them in one place.
+var (
+	// errUsage marks bad flags, arguments or configuration (exit 2).
+	errUsage = errors.New("usage")
+	// errFindings marks a complete scan with findings at or above --fail-on (exit 1).
+	errFindings = errors.New("findings at or above --fail-on")
+	// errIncomplete marks a scan that could not cover everything in scope (exit 3).
+	errIncomplete = errors.New("scan incomplete")
+	// errInterrupted is the cancellation cause of a scan stopped by a signal (exit 3).
+	errInterrupted = errors.New("interrupted")
+)
+
+// exitCode maps the error a command returned to the process exit code. It is
+// the only place that does.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	case errors.Is(err, errUsage):
+		return exitUsage
+	default: // errIncomplete, errInterrupted, and failures while scanning
+		return exitIncomplete
+	}
+}
+
+// usageError is a bad flag, argument or configuration value. Its text is the
+// one line printed on stderr.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string           { return e.err.Error() }
+func (e *usageError) Unwrap() []error         { return []error{errUsage, e.err} }
+func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
+
+// app is one invocation of the program: its output streams and how it
+// learns of signals. Tests build their own.
+type app struct {
+	stdout, stderr io.Writer
+	// signals delivers SIGINT/SIGTERM; nil means none will arrive.
+	signals <-chan os.Signal
+	// hardExit ends the process at once on a second signal.
+	hardExit func(code int)
+	// now is the clock for default folder names and timings.
+	now func() time.Time
+}
+
+// run runs ownerscan with args (without the program name) and returns the
+// exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	a := &app{
+		stdout: stdout, stderr: stderr,
+		signals: sigs, hardExit: os.Exit,
+		now: time.Now,
+	}
+	return a.run(ctx, args)
+}
+
+// run dispatches to the subcommand and turns its error into an exit code,
+// printing one line on stderr for anything but findings and help.
+func (a *app) run(ctx context.Context, args []string) int {
+	err := a.dispatch(ctx, args)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errFindings) && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(a.stderr, "ownerscan: "+oneLine(err.Error()))
+	}
+	return code
+}
+
+// commands are the subcommands, in the order usage lists them.
+var commands = []struct{ name, summary string }{
+	{"scan", "scan the organization of the current AWS credentials"},
+	{"demo", "scan a built-in emulated organization; no AWS account needed"},
+	{"emulate", "serve the AWS emulator on loopback for the aws CLI or scan"},
+	{"version", "print the version"},
+	{"help", "show help for a command"},
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		a.usage(a.stderr)
+		return usagef("no command given (one of scan, demo, emulate, version, help)")
+	}
+	switch name, rest := args[0], args[1:]; name {
+	case "scan":
+		return a.scanCommand(ctx, rest)
+	case "demo":
+		return a.demoCommand(ctx, rest)
+	case "emulate":
+		return a.emulateCommand(ctx, rest)
+	case "version":
+		return a.versionCommand(ctx, rest)
+	case "help":
+		return a.helpCommand(ctx, rest)
+	case "-h", "-help", "--help":
+		a.usage(a.stdout)
+		return nil
+	default:
+		return usagef("unknown command %q (one of scan, demo, emulate, version, help)", name)
+	}
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "ownerscan audits S3 Object Ownership across an AWS Organization.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  ownerscan scan --config FILE [--out DIR] [--format csv,json] [--fail-on SEVERITY] [--quiet] [--log-format text|json]")
+	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats]")
+	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566]")
+	fmt.Fprintln(w, "  ownerscan version")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 bad usage or")
+	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written).")
+	fmt.Fprintln(w, "Run 'ownerscan help COMMAND' for the flags of a command.")
+}
+
+func (a *app) helpCommand(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		a.usage(a.stdout)
+		return nil
+	}
+	switch args[0] {
+	case "scan", "demo", "emulate", "version":
+		return a.dispatch(ctx, []string{args[0], "-h"})
+	}
+	return usagef("help: unknown command %q (one of scan, demo, emulate, version)", args[0])
+}
+
+// parseFlags parses args with fs, writing -h output to stdout. Errors name
+// the flag and come back as usage errors; extra arguments are refused.
+func (a *app) parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(a.stdout)
+		fmt.Fprintf(a.stdout, "Usage of ownerscan %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return usagef("%s: %v (see 'ownerscan help %s')", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (see 'ownerscan help %s')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+// oneLine folds a message onto one line, so that stderr carries exactly one
+// line per error whatever an underlying library put in its text.
+func oneLine(s string) string {
+	return strings.TrimSpace(lineBreaks.Replace(s))
+}

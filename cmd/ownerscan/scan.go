@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/scanner"
+)
+
+// scanCommand is `ownerscan scan`: credentials and endpoint come from the
+// default AWS chain (environment, profile, SSO, instance role;
+// AWS_ENDPOINT_URL is honoured by the SDK itself).
+func (a *app) scanCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	var f scanFlags
+	f.register(fs)
+	if err := a.parseFlags(fs, args); err != nil {
+		return err
+	}
+	setup, cfg, err := f.setup(a, fs)
+	if err != nil {
+		return err
+	}
+	if setup.outDir == "" {
+		setup.outDir = "ownerscan-report-" + a.now().Format("20060102-150405")
+	}
+	// The output folder is checked before any API call: a folder that cannot
+	// be written is a usage error, not a scan thrown away at the end.
+	if err := report.EnsureDir(setup.outDir); err != nil {
+		return cfg.errAt("output.dir", "%v", err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return usagef("aws configuration: %v", err)
+	}
+	// With --stats against an emulator (`ownerscan emulate`), the calls are
+	// read from its counters before and after; elsewhere they are unknown (-1).
+	callsBefore := int64(-1)
+	if setup.stats && awsCfg.BaseEndpoint != nil {
+		if n, ok := emulatorCalls(ctx, *awsCfg.BaseEndpoint); ok {
+			callsBefore = n
+		}
+	}
+	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	if setup.stats && res != nil {
+		line := statsLine{
+			Calls:      -1,
+			MinCalls:   res.Calls.MinCalls,
+			WallS:      wall.Seconds(),
+			PeakRSSMiB: peakRSSMiB(),
+			Objects:    res.Summary.ObjectsScanned,
+		}
+		if callsBefore >= 0 {
+			if n, ok := emulatorCalls(ctx, *awsCfg.BaseEndpoint); ok {
+				line.Calls = n - callsBefore
+			}
+		}
+		a.printStats(line)
+	}
+	return err
+}
+
+// executeScan is the scan path shared by scan and demo: scanner, streamed
+// objects.csv, progress, interruption, reports, summary and the verdict for
+// the exit code. It returns the result (nil only when the scan could not be
+// set up) and the wall time of the scan itself.
+func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, time.Duration, error) {
+	logger := setup.logger.With("component", "cli")
+	s, err := scanner.New(awsCfg, setup.opts, setup.logger)
+	if err != nil {
+		return nil, 0, &usageError{fmt.Errorf("config: %w", err)}
+	}
+
+	var sink scanner.ObjectSink = discardObjects{}
+	var objects *guardedObjects
+	if wantsFile(setup.formats, report.ObjectsCSVFile) {
+		csv, err := report.NewObjectsCSV(setup.outDir)
+		if err != nil {
+			return nil, 0, fmt.Errorf("start objects.csv: %w", err)
+		}
+		objects = &guardedObjects{csv: csv}
+		defer objects.abort() // after a successful commit this does nothing
+		sink = objects
+	}
+
+	scanCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopWatch := a.watchInterrupts(cancel, logger, func() {
+		if objects != nil {
+			objects.abort()
+		}
+	})
+	progress := &scanner.Progress{}
+	stopProgress := startProgress(scanCtx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
+
+	started := a.now()
+	res, scanErr := s.Scan(scanCtx, sink, progress)
+	wall := a.now().Sub(started)
+	stopProgress()
+	stopWatch()
+	interrupted := errors.Is(context.Cause(scanCtx), errInterrupted)
+
+	if res == nil { // the scanner promises a result; never write an empty report as if it were one
+		if scanErr == nil {
+			scanErr = errors.New("scanner returned no result")
+		}
+		return nil, wall, fmt.Errorf("scan: %w", scanErr)
+	}
+	if scanErr != nil || interrupted {
+		res.Complete = false
+	}
+
+	tool := report.Tool{Name: "ownerscan", Version: version()}
+	if err := report.Write(setup.outDir, res, tool, setup.formats); err != nil {
+		return res, wall, fmt.Errorf("write reports: %w", err)
+	}
+	if objects != nil {
+		if err := objects.commit(); err != nil {
+			return res, wall, fmt.Errorf("write reports: %w", err)
+		}
+	}
+	removeStaleReports(setup.outDir, setup.formats, logger)
+	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
+		return res, wall, fmt.Errorf("write summary: %w", err)
+	}
+
+	switch {
+	case interrupted:
+		return res, wall, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
+	case scanErr != nil:
+		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
+	case !res.Complete:
+		return res, wall, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
+			errIncomplete, res.Summary.AccountsFailed, res.Summary.BucketsFailed, filepath.Join(setup.outDir, report.ReportJSONFile))
+	case hasFindingAtOrAbove(res, setup.failOn):
+		return res, wall, errFindings
+	}
+	return res, wall, nil
+}
+
+// hasFindingAtOrAbove says whether any finding reaches the --fail-on
+// severity. SCAN_ERROR findings rank 0 and count through Complete instead.
+func hasFindingAtOrAbove(res *scanner.Result, failOn scanner.Severity) bool {
+	for _, f := range res.Findings {
+		if r := f.Severity.Rank(); r > 0 && r >= failOn.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsFile says whether one of the formats produces the named file.
+func wantsFile(formats []report.Format, name string) bool {
+	for _, info := range report.Formats {
+		if slices.Contains(formats, info.Name) && slices.Contains(info.Files, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// removeStaleReports removes report files of formats this run did not
+// write, left in the folder by an earlier run, so that the folder never holds
+// files of two runs side by side. Only ownerscan's own file names are
+// touched.
+func removeStaleReports(dir string, formats []report.Format, logger *slog.Logger) {
+	for _, info := range report.Formats {
+		if slices.Contains(formats, info.Name) {
+			continue
+		}
+		for _, name := range info.Files {
+			p := filepath.Join(dir, name)
+			if err := os.Remove(p); err == nil {
+				logger.Info("removed a report file of an earlier run in another format", "file", p)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				logger.Info("could not remove a report file of an earlier run", "file", p, "error", err)
+			}
+		}
+	}
+}
+
+// discardObjects is the sink when objects.csv is not wanted.
+type discardObjects struct{}
+
+func (discardObjects) WriteObject(scanner.ObjectRecord) error { return nil }
+
+// guardedObjects serialises the streamed objects.csv between the scanner's
+// writer goroutine and an abort from the signal watcher, so that a second
+// Ctrl-C can remove the temporary file without racing a write.
+type guardedObjects struct {
+	mu  sync.Mutex
+	csv *report.ObjectsCSV
+}
+
+func (g *guardedObjects) WriteObject(rec scanner.ObjectRecord) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.csv.WriteObject(rec)
+}
+
+func (g *guardedObjects) commit() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.csv.Commit()
+}
+
+func (g *guardedObjects) abort() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.csv.Abort()
+}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package main
+
+// peakRSSMiB is not measured on this platform.
+func peakRSSMiB() float64 { return 0 }
+
+// cpuSeconds is not measured on this platform.
+func cpuSeconds() float64 { return 0 }
