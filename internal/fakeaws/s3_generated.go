@@ -1,0 +1,226 @@
+package fakeaws
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// generatedObjects computes the objects of a GeneratedSpec from their index
+// i in [0, count): nothing is stored per object.
+//
+//   - key(i) = keyPrefix + i in decimal, zero-padded to the width of count-1,
+//     so lexical order is index order and a key seeks by binary search;
+//   - every key has versionsPerKey versions v = 0 (oldest) .. versionsPerKey-1;
+//   - the uploader of key i (all its versions) is chosen by a hash of i
+//     against the Foreign fractions (in uploader name order), else the
+//     bucket owner; it is recorded as owner, as if written under ObjectWriter
+//     without bucket-owner-full-control, so an enforced bucket reports the
+//     bucket owner and a reverted one the uploader;
+//   - size, version IDs (32 hex, or "null" for a single version in a bucket
+//     whose versioning was never enabled) follow from hashes of (i, v);
+//   - LastModified = 2024-01-01T00:00:00Z + (i*versionsPerKey + v) seconds;
+//   - ETag = md5 of "fakeaws generated <bucket> <i> <v>"; GetObject serves
+//     a repeating pattern of that string (so the ETag is not the content's
+//     md5 for generated objects).
+type generatedObjects struct {
+	bucket    string
+	keyPrefix string
+	count     int64
+	versions  int
+	width     int
+	seed      uint64
+	nullIDs   bool
+
+	foreignOwners []string  // canonical IDs, in uploader name order
+	foreignCum    []float64 // cumulative fractions, same order
+	bucketOwner   string
+}
+
+func newGeneratedObjects(bucket, bucketOwner string, versioning string, g *GeneratedSpec) (*generatedObjects, error) {
+	if g.Count <= 0 {
+		return nil, nil
+	}
+	versions := g.VersionsPerKey
+	if versions <= 0 {
+		versions = 1
+	}
+	if versioning == versioningNever && versions > 1 {
+		return nil, fmt.Errorf("generated: versions_per_key %d needs versioning Enabled or Suspended", versions)
+	}
+	if g.Count > math.MaxInt64/int64(versions) {
+		return nil, fmt.Errorf("generated: count %d too large", g.Count)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(bucket))
+	gen := &generatedObjects{
+		bucket:      bucket,
+		keyPrefix:   g.KeyPrefix,
+		count:       g.Count,
+		versions:    versions,
+		width:       len(strconv.FormatInt(g.Count-1, 10)),
+		seed:        h.Sum64(),
+		nullIDs:     versioning == versioningNever,
+		bucketOwner: bucketOwner,
+	}
+	uploaders := make([]string, 0, len(g.Foreign))
+	for u := range g.Foreign {
+		uploaders = append(uploaders, u)
+	}
+	sort.Strings(uploaders)
+	cum := 0.0
+	for _, u := range uploaders {
+		f := g.Foreign[u]
+		if f < 0 || f > 1 {
+			return nil, fmt.Errorf("generated: foreign fraction of %q is %v, not within 0..1", u, f)
+		}
+		cum += f
+		gen.foreignOwners = append(gen.foreignOwners, canonicalOf(u))
+		gen.foreignCum = append(gen.foreignCum, cum)
+	}
+	return gen, nil
+}
+
+// splitmix64 is a fast, well-mixed 64-bit hash step.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+func (g *generatedObjects) hash(i int64, salt uint64) uint64 {
+	return splitmix64(g.seed ^ splitmix64(uint64(i)^salt<<56))
+}
+
+// appendKey appends key(i).
+func (g *generatedObjects) appendKey(dst []byte, i int64) []byte {
+	dst = append(dst, g.keyPrefix...)
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], i, 10)
+	for n := len(d); n < g.width; n++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, d...)
+}
+
+func (g *generatedObjects) key(i int64) string {
+	return string(g.appendKey(make([]byte, 0, len(g.keyPrefix)+g.width), i))
+}
+
+// index returns i when key is a generated key.
+func (g *generatedObjects) index(key string) (int64, bool) {
+	digits, ok := strings.CutPrefix(key, g.keyPrefix)
+	if !ok || len(digits) != g.width {
+		return 0, false
+	}
+	for j := 0; j < len(digits); j++ {
+		if digits[j] < '0' || digits[j] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || i >= g.count {
+		return 0, false
+	}
+	return i, true
+}
+
+// lowerBound returns the first index whose key is >= s (count if none).
+func (g *generatedObjects) lowerBound(s string) int64 {
+	lo, hi := int64(0), g.count
+	buf := make([]byte, 0, len(g.keyPrefix)+g.width)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		buf = g.appendKey(buf[:0], mid)
+		if string(buf) < s {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// owner is the canonical ID of key i's uploader.
+func (g *generatedObjects) owner(i int64) string {
+	if len(g.foreignCum) == 0 {
+		return g.bucketOwner
+	}
+	u := float64(g.hash(i, 1)>>11) / (1 << 53)
+	for j, c := range g.foreignCum {
+		if u < c {
+			return g.foreignOwners[j]
+		}
+	}
+	return g.bucketOwner
+}
+
+// size of every version of key i: 1 KiB .. 65 KiB.
+func (g *generatedObjects) size(i int64, v int) int64 {
+	return 1024 + int64(g.hash(i, 2+uint64(v))%(64<<10))
+}
+
+func (g *generatedObjects) versionID(i int64, v int) string {
+	if g.nullIDs {
+		return nullVersionID
+	}
+	var b [32]byte
+	a, c := g.hash(i, 100+uint64(v)), g.hash(i, 200+uint64(v))
+	const hexd = "0123456789abcdef"
+	for j := 0; j < 16; j++ {
+		b[j] = hexd[(a>>(4*j))&15]
+		b[16+j] = hexd[(c>>(4*j))&15]
+	}
+	return string(b[:])
+}
+
+// versionIndex returns v for a version ID of key i.
+func (g *generatedObjects) versionIndex(i int64, id string) (int, bool) {
+	for v := 0; v < g.versions; v++ {
+		if g.versionID(i, v) == id {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func (g *generatedObjects) lastModified(i int64, v int) time.Time {
+	return s3BaseTime.Add(time.Duration(i*int64(g.versions)+int64(v)) * time.Second)
+}
+
+// seedString is the string whose md5 is the ETag and whose repetition is the
+// content of version v of key i.
+func (g *generatedObjects) seedString(i int64, v int) string {
+	return "fakeaws generated " + g.bucket + " " + strconv.FormatInt(i, 10) + " " + strconv.Itoa(v)
+}
+
+func (g *generatedObjects) etag(i int64, v int) string {
+	sum := md5.Sum([]byte(g.seedString(i, v)))
+	var b [34]byte
+	b[0], b[33] = '"', '"'
+	hex.Encode(b[1:33], sum[:])
+	return string(b[:])
+}
+
+// view returns version v of key i as a listing entry.
+func (g *generatedObjects) view(key string, i int64, v int, owner string) versionView {
+	return versionView{
+		key:          key,
+		id:           g.versionID(i, v),
+		isLatest:     v == g.versions-1,
+		size:         g.size(i, v),
+		etag:         g.etag(i, v),
+		lastModified: g.lastModified(i, v),
+		owner:        owner,
+		gen:          g,
+		genIndex:     i,
+		genVersion:   v,
+	}
+}

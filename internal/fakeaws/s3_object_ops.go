@@ -1,0 +1,346 @@
+package fakeaws
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxKeyLength is S3's limit on object key length in bytes.
+const maxKeyLength = 1024
+
+// objectWriteACL reads and checks the ACL a write carries: canned x-amz-acl
+// or x-amz-grant-* headers. It returns the canned name ("" none, "custom"
+// for explicit grants).
+func (req *s3Request) objectWriteACL() (acl string, grants []s3Grant, serr *s3Error) {
+	acl = req.r.Header.Get("X-Amz-Acl")
+	if !validObjectACL(acl) {
+		return "", nil, errInvalidArgument("Invalid canned ACL", "x-amz-acl", acl)
+	}
+	grants, found, serr := parseGrantHeaders(req.r.Header)
+	if serr != nil {
+		return "", nil, serr
+	}
+	if found {
+		if acl != "" {
+			return "", nil, newS3Error(http.StatusBadRequest, "InvalidRequest",
+				"Specifying both Canned ACLs and Header Grants is not allowed")
+		}
+		acl = "custom"
+	}
+	return acl, grants, nil
+}
+
+// checkWriteAllowed is the access and Object Ownership check of every
+// object write: the caller must be allowed to write into the bucket, and an
+// enforced bucket accepts no ACL but bucket-owner-full-control (or grant
+// headers giving only the bucket owner FULL_CONTROL). Callers hold b.mu.
+func (req *s3Request) checkWriteAllowed(acl string, grants []s3Grant) *s3Error {
+	b := req.bucket
+	if !req.canWrite() {
+		return errAccessDenied()
+	}
+	if b.ownership == ownershipEnforced {
+		switch {
+		case acl == "" || acl == aclBucketOwnerFullControl:
+		case acl == "custom" && onlyOwnerFullControl(grants, b.ownerCanonical):
+		default:
+			return errACLNotSupported()
+		}
+	}
+	return nil
+}
+
+// checkWritableKey refuses keys S3 refuses and keys of generated objects,
+// which are read-only in fakeaws.
+func (req *s3Request) checkWritableKey(key string) *s3Error {
+	if len(key) > maxKeyLength {
+		return newS3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
+	}
+	if req.bucket.isGeneratedKey(key) {
+		return errNotImplemented("writes to generated objects (they are computed from their index and read-only)")
+	}
+	return nil
+}
+
+// storeWrite records a new version written by the caller. Callers hold
+// b.mu for writing.
+func (req *s3Request) storeWrite(key, acl string, content []byte, etag, contentType string) *s3Version {
+	b := req.bucket
+	v := &s3Version{
+		writer:      req.c.CanonicalID,
+		owner:       ownerAtWrite(b.ownership, b.ownerCanonical, req.c.CanonicalID, acl),
+		acl:         acl,
+		size:        int64(len(content)),
+		etag:        etag,
+		content:     content,
+		contentType: contentType,
+	}
+	if v.content == nil {
+		v.content = []byte{}
+	}
+	b.putVersion(key, v)
+	return v
+}
+
+// setVersionHeader writes x-amz-version-id for buckets that have ever had
+// versioning enabled.
+func (req *s3Request) setVersionHeader(id string) {
+	if req.bucket.versioning != versioningNever {
+		req.w.Header().Set("x-amz-version-id", id)
+	}
+}
+
+// putObject is PutObject.
+func (req *s3Request) putObject() *s3Error {
+	if serr := req.checkWritableKey(req.key); serr != nil {
+		return serr
+	}
+	acl, grants, serr := req.objectWriteACL()
+	if serr != nil {
+		return serr
+	}
+	body, serr := req.readBody(maxS3ObjectBody, false)
+	if serr != nil {
+		return serr
+	}
+	b := req.bucket
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if serr := req.checkWriteAllowed(acl, grants); serr != nil {
+		return serr
+	}
+	v := req.storeWrite(req.key, acl, body, quotedMD5(body), req.r.Header.Get("Content-Type"))
+	req.w.Header().Set("ETag", v.etag)
+	req.setVersionHeader(v.id)
+	req.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// copyObject is CopyObject. The copy's owner follows the ACL of the copy
+// request (the source's ACL is not carried, aws-facts.md §3); the caller
+// must be able to read the source version.
+func (req *s3Request) copyObject() *s3Error {
+	if serr := req.checkWritableKey(req.key); serr != nil {
+		return serr
+	}
+	acl, grants, serr := req.objectWriteACL()
+	if serr != nil {
+		return serr
+	}
+	srcName, srcKey, srcVersion, serr := parseCopySource(req.r.Header.Get("X-Amz-Copy-Source"))
+	if serr != nil {
+		return serr
+	}
+	src := req.st.bucket(srcName)
+	if src == nil {
+		return errNoSuchBucket(srcName)
+	}
+	src.mu.RLock()
+	view, found := src.lookupVersion(srcKey, srcVersion)
+	var content []byte
+	switch {
+	case !found && srcVersion != "":
+		serr = errNoSuchVersion(srcKey, srcVersion)
+	case !found || view.deleteMarker && srcVersion == "":
+		serr = errNoSuchKey(srcKey)
+	case view.deleteMarker:
+		serr = newS3Error(http.StatusBadRequest, "InvalidRequest",
+			"The source of a copy request may not specifically refer to a delete marker by version id.")
+	case !canReadObject(src, req.c, view, permRead):
+		serr = errAccessDenied()
+	case view.size > maxS3ObjectBody:
+		serr = newS3Error(http.StatusBadRequest, "InvalidRequest", "fakeaws copies objects of at most 64 MiB")
+	default:
+		content, _ = io.ReadAll(src.content(view))
+	}
+	src.mu.RUnlock()
+	if serr != nil {
+		return serr
+	}
+
+	b := req.bucket
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if serr := req.checkWriteAllowed(acl, grants); serr != nil {
+		return serr
+	}
+	contentType := ""
+	if view.stored != nil {
+		contentType = view.stored.contentType
+	}
+	if strings.EqualFold(req.r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
+		contentType = req.r.Header.Get("Content-Type")
+	}
+	v := req.storeWrite(req.key, acl, content, quotedMD5(content), contentType)
+	if view.id != nullVersionID {
+		req.w.Header().Set("x-amz-copy-source-version-id", view.id)
+	}
+	req.setVersionHeader(v.id)
+	x := newXMLBuf()
+	x.openNS("CopyObjectResult")
+	x.timeElem("LastModified", v.lastModified())
+	x.elem("ETag", v.etag)
+	x.close("CopyObjectResult")
+	x.writeTo(req.w, http.StatusOK)
+	return nil
+}
+
+// parseCopySource splits x-amz-copy-source: "[/]bucket/key[?versionId=id]",
+// URL-encoded.
+func parseCopySource(h string) (bucket, key, versionID string, serr *s3Error) {
+	bad := newS3Error(http.StatusBadRequest, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey").
+		with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", h)
+	path, query, _ := strings.Cut(strings.TrimPrefix(h, "/"), "?")
+	if query != "" {
+		vals, err := url.ParseQuery(query)
+		if err != nil {
+			return "", "", "", bad
+		}
+		versionID = vals.Get("versionId")
+	}
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		return "", "", "", bad
+	}
+	bucket, key, _ = strings.Cut(decoded, "/")
+	if bucket == "" || key == "" {
+		return "", "", "", bad
+	}
+	return bucket, key, versionID, nil
+}
+
+func errNoSuchVersion(key, versionID string) *s3Error {
+	return newS3Error(http.StatusNotFound, "NoSuchVersion",
+		"The specified version does not exist.").with("Key", key).with("VersionId", versionID)
+}
+
+// canReadObject: the version's owner, or an object ACL grant of perm while
+// ACLs are enabled. Bucket policies never help: the bucket owner has no
+// permission on an object another account owns unless that object's ACL
+// grants it (aws-facts.md §3, "Bucket owner's remaining powers"). Callers
+// hold b.mu.
+func canReadObject(b *s3Bucket, c *Caller, v versionView, perm string) bool {
+	if v.owner == c.CanonicalID {
+		return true
+	}
+	if v.stored == nil || b.ownership == ownershipEnforced {
+		return false
+	}
+	return grantsAllow(b.objectGrants(v.stored), c.CanonicalID, c.AccountID != "", perm)
+}
+
+// readableVersion looks up the version a GetObject-like request names and
+// checks that the caller may read it with perm. Callers hold b.mu.
+func (req *s3Request) readableVersion(perm string) (versionView, *s3Error) {
+	b := req.bucket
+	versionID := req.q.Get("versionId")
+	view, found := b.lookupVersion(req.key, versionID)
+	switch {
+	case !found && versionID != "":
+		return view, errNoSuchVersion(req.key, versionID)
+	case !found:
+		return view, errNoSuchKey(req.key)
+	case view.deleteMarker:
+		e := errNoSuchKey(req.key)
+		if versionID != "" {
+			e = newS3Error(http.StatusMethodNotAllowed, "MethodNotAllowed",
+				"The specified method is not allowed against this resource.").with("Method", req.r.Method).with("ResourceType", "DeleteMarker")
+		}
+		e.withHeader("x-amz-delete-marker", "true")
+		if b.versioning != versioningNever {
+			e.withHeader("x-amz-version-id", view.id)
+		}
+		return view, e
+	case !canReadObject(b, req.c, view, perm):
+		return view, errAccessDenied()
+	}
+	return view, nil
+}
+
+// getObject is GetObject and HeadObject. Only the version's owner, or an
+// object ACL grant, may read it: an object another account wrote into an
+// ObjectWriter bucket is 403 for the bucket's own principals.
+func (req *s3Request) getObject() *s3Error {
+	b := req.bucket
+	b.mu.RLock()
+	view, serr := req.readableVersion(permRead)
+	var content io.ReadSeeker
+	contentType := "binary/octet-stream"
+	if serr == nil {
+		content = b.content(view)
+		if view.stored != nil && view.stored.contentType != "" {
+			contentType = view.stored.contentType
+		}
+	}
+	b.mu.RUnlock()
+	if serr != nil {
+		return serr
+	}
+	h := req.w.Header()
+	h.Set("ETag", view.etag)
+	h.Set("Content-Type", contentType)
+	h.Set("Last-Modified", view.lastModified.UTC().Format(http.TimeFormat))
+	req.setVersionHeader(view.id)
+	http.ServeContent(req.w, req.r, "", view.lastModified, content)
+	return nil
+}
+
+// getObjectACL is GetObjectAcl (optionally of a versionId): READ_ACP is the
+// object owner's, or granted by the object ACL.
+func (req *s3Request) getObjectACL() *s3Error {
+	b := req.bucket
+	b.mu.RLock()
+	view, serr := req.readableVersion(permReadACP)
+	var grants []s3Grant
+	if serr == nil {
+		if view.stored != nil {
+			grants = b.objectGrants(view.stored)
+		} else {
+			grants = []s3Grant{userGrant(view.owner, permFullControl)}
+		}
+	}
+	b.mu.RUnlock()
+	if serr != nil {
+		return serr
+	}
+	req.setVersionHeader(view.id)
+	x := newXMLBuf()
+	writeACLPolicy(x, view.owner, grants)
+	x.writeTo(req.w, http.StatusOK)
+	return nil
+}
+
+// deleteObject is DeleteObject. Only the bucket owner (or a WRITE grant of
+// the bucket ACL) may delete. Without versionId: removes the object of an
+// unversioned bucket, else adds a delete marker owned by the caller (the
+// bucket owner when enforced). With versionId: removes that version.
+func (req *s3Request) deleteObject() *s3Error {
+	if serr := req.checkWritableKey(req.key); serr != nil {
+		return serr
+	}
+	b := req.bucket
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !req.callerIsOwner() && !req.bucketACLAllows(permWrite) {
+		return errAccessDenied()
+	}
+	h := req.w.Header()
+	if id, ok := req.q["versionId"]; ok {
+		if removed, ok := b.deleteVersion(req.key, id[0]); ok {
+			h.Set("x-amz-version-id", removed.id)
+			if removed.deleteMarker {
+				h.Set("x-amz-delete-marker", "true")
+			}
+		}
+	} else {
+		writer := req.c.CanonicalID
+		if m := b.deleteLatest(req.key, writer, ownerAtWrite(b.ownership, b.ownerCanonical, writer, "")); m != nil {
+			h.Set("x-amz-version-id", m.id)
+			h.Set("x-amz-delete-marker", "true")
+		}
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
