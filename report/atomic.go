@@ -32,13 +32,13 @@ func EnsureDir(dir string) error {
 	if err := mkdirOutput(dir); err != nil {
 		return err
 	}
-	probe, err := createAtomic(dir, "ownerscan-probe")
+	f, tmp, err := openTemp(dir, "ownerscan-probe")
 	if err != nil {
-		return fmt.Errorf("report: output dir %s is not writable: %w", dir, errors.Unwrap(err))
+		return fmt.Errorf("report: output dir %s is not writable: %w", dir, err)
 	}
-	probe.abort()
-	if probe.abortErr != nil {
-		return fmt.Errorf("report: output dir %s: remove probe file: %w", dir, probe.abortErr)
+	cerr := f.Close()
+	if err := errors.Join(cerr, os.Remove(tmp)); err != nil {
+		return fmt.Errorf("report: output dir %s: probe file: %w", dir, err)
 	}
 	return nil
 }
@@ -77,33 +77,41 @@ type atomicFile struct {
 	w         *bufio.Writer
 	finished  bool // flushed, synced and closed
 	done      bool // committed or aborted
-	abortErr  error
 }
 
 // createAtomic creates the temporary file for dir/name. Temporary names start
 // with "." so that tools listing the folder skip them.
 func createAtomic(dir, name string) (*atomicFile, error) {
-	var lastErr error
+	f, tmp, err := openTemp(dir, name)
+	if err != nil {
+		return nil, fmt.Errorf("report: create %s: %w", name, err)
+	}
+	return &atomicFile{
+		dir: dir, name: name, tmpPath: tmp, f: f,
+		w: bufio.NewWriterSize(f, bufferSize),
+	}, nil
+}
+
+// openTemp opens a new file ".<name>.<random>.tmp" in dir, exclusively.
+func openTemp(dir, name string) (*os.File, string, error) {
+	var err error
 	for range 5 {
-		suffix, err := randomSuffix()
-		if err != nil {
-			return nil, fmt.Errorf("report: create %s: %w", name, err)
+		var suffix string
+		if suffix, err = randomSuffix(); err != nil {
+			return nil, "", err
 		}
 		tmp := filepath.Join(dir, "."+name+"."+suffix+".tmp")
-		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fileMode)
-		if errors.Is(err, fs.ErrExist) {
-			lastErr = err
-			continue // a name clash, or something planted there: pick another name
+		var f *os.File
+		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fileMode)
+		if err == nil {
+			return f, tmp, nil
 		}
-		if err != nil {
-			return nil, fmt.Errorf("report: create %s: %w", name, err)
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, "", err
 		}
-		return &atomicFile{
-			dir: dir, name: name, tmpPath: tmp, f: f,
-			w: bufio.NewWriterSize(f, bufferSize),
-		}, nil
+		// A name clash, or something planted there: pick another name.
 	}
-	return nil, fmt.Errorf("report: create %s: %w", name, lastErr)
+	return nil, "", err
 }
 
 func randomSuffix() (string, error) {
@@ -170,9 +178,9 @@ func (a *atomicFile) abort() {
 		a.finished = true
 		_ = a.f.Close() // the file is removed next; its content does not matter
 	}
-	if err := os.Remove(a.tmpPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		a.abortErr = err
-	}
+	// Best effort: abort runs on paths that already return an error, and a
+	// leftover temporary file starts with "." and is never read as a report.
+	_ = os.Remove(a.tmpPath)
 }
 
 // syncDir fsyncs a folder so that renames in it are durable. Windows cannot

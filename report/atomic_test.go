@@ -309,3 +309,38 @@ func TestObjectsCSVLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestObjectsCSVWriteErrorIsSticky breaks the file under the writer (as a
+// full disk would): the error comes back from WriteObject, again from every
+// later call and from Commit, and nothing is left in the folder.
+func TestObjectsCSVWriteErrorIsSticky(t *testing.T) {
+	dir := t.TempDir()
+	o, err := NewObjectsCSV(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Abort()
+	if err := o.file.f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec := fixtureObjects()[0]
+	rec.Key = strings.Repeat("k", 1024)
+	var first error
+	for range 2 * bufferSize / 1024 {
+		if first = o.WriteObject(rec); first != nil {
+			break
+		}
+	}
+	if first == nil || !strings.Contains(first.Error(), "objects.csv") {
+		t.Fatalf("WriteObject on a broken file: error = %v", first)
+	}
+	if err := o.WriteObject(rec); err != first {
+		t.Errorf("next WriteObject = %v, want the first error again", err)
+	}
+	if err := o.Commit(); err != first {
+		t.Errorf("Commit = %v, want the first error", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}

@@ -232,8 +232,8 @@ func (s *summaryWriter) accounts(res *scanner.Result) {
 	}
 	s.flush(tw)
 	if hidden := len(rows) - len(shown); hidden > 0 {
-		s.printf("... %s not shown (accounts with nothing to report come last); every account is in report.json.\n",
-			plural(int64(hidden), "more account"))
+		s.printf("... %s not shown: beyond %d accounts, only those with something to report are listed; every account is in the reports.\n",
+			plural(int64(hidden), "more account"), summaryMaxAccounts)
 	}
 }
 
