@@ -1,0 +1,158 @@
+package versionlist
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Lister is the one S3 call this package makes, with the SDK's own method
+// signature: *s3.Client satisfies it. A Lister that is not an *s3.Client
+// (or that ignores the option functions) still works: its outputs are
+// converted from the SDK's types instead of fast-decoded.
+type Lister interface {
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, optFns ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+}
+
+// deserializerID is the ID of the SDK's operation deserializer in the
+// Deserialize step (see service/s3 deserializers.go).
+const deserializerID = "OperationDeserializer"
+
+// pageKey carries a fast-decoded *Page in the output's ResultMetadata.
+type pageKey struct{}
+
+// bodyPool recycles response-body buffers: a 1,000-version page is a few
+// hundred KiB, and reading it into a fresh buffer per page would dominate
+// the allocation profile.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decoderPool recycles Decoders (their scratch space and owner interning).
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
+
+// fastDeserializer stands in for the SDK's ListObjectVersions deserializer.
+// On a 2xx response it reads the body and fast-decodes it into dst; when
+// that fails, or on any other response, it hands the (buffered) body to the
+// SDK's own deserializer, so errors, retries and odd documents behave
+// exactly as without it.
+type fastDeserializer struct {
+	orig middleware.DeserializeMiddleware
+	dst  *Page
+}
+
+func (*fastDeserializer) ID() string { return deserializerID }
+
+// replay is a DeserializeHandler that returns a response already obtained.
+type replay struct {
+	out middleware.DeserializeOutput
+	md  middleware.Metadata
+	err error
+}
+
+func (r replay) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	return r.out, r.md, r.err
+}
+
+// errReader replays a body-read error after the bytes read before it.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+	middleware.DeserializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return m.orig.HandleDeserialize(ctx, in, replay{out, md, err})
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	_, readErr := buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if readErr == nil {
+		dec := decoderPool.Get().(*Decoder)
+		decErr := dec.Decode(buf.Bytes(), m.dst)
+		decoderPool.Put(dec)
+		if decErr == nil {
+			out.Result = &s3.ListObjectVersionsOutput{}
+			md.Set(pageKey{}, m.dst)
+			return out, md, nil
+		}
+	}
+	// Let the SDK see exactly the bytes (and read error) it would have seen.
+	var body io.Reader = bytes.NewReader(buf.Bytes())
+	if readErr != nil {
+		body = io.MultiReader(body, errReader{readErr})
+	}
+	resp.Body = io.NopCloser(body)
+	return m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+}
+
+// putBody returns a body buffer to the pool unless it grew unusually large.
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= 8<<20 {
+		bodyPool.Put(b)
+	}
+}
+
+// withFastDecoding returns the option that swaps the SDK's deserializer of
+// one ListObjectVersions call for fastDeserializer decoding into dst.
+func withFastDecoding(dst *Page) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			fd := &fastDeserializer{dst: dst}
+			orig, err := stack.Deserialize.Swap(deserializerID, fd)
+			if err != nil {
+				return fmt.Errorf("versionlist: swap %s: %w", deserializerID, err)
+			}
+			fd.orig = orig
+			return nil
+		})
+	}
+}
+
+// ListPage makes one ListObjectVersions call through c and returns its page,
+// fast-decoded when c is an SDK client and the body is understood,
+// converted from the SDK's output otherwise.
+func ListPage(ctx context.Context, c Lister, in *s3.ListObjectVersionsInput) (*Page, error) {
+	p := new(Page)
+	if _, err := listPageInto(ctx, c, in, p, false); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// listPageInto fills p with one page; fast reports whether the fast decoder
+// produced it. sdkOnly skips the fast decoder (for comparisons).
+func listPageInto(ctx context.Context, c Lister, in *s3.ListObjectVersionsInput, p *Page, sdkOnly bool) (fast bool, err error) {
+	var out *s3.ListObjectVersionsOutput
+	if sdkOnly {
+		out, err = c.ListObjectVersions(ctx, in)
+	} else {
+		out, err = c.ListObjectVersions(ctx, in, withFastDecoding(p))
+	}
+	if err != nil {
+		return false, err
+	}
+	if got, ok := out.ResultMetadata.Get(pageKey{}).(*Page); ok && got == p {
+		return true, nil
+	}
+	if err := pageFromSDK(out, p); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// ErrBadEncoding is returned when a URL-encoded page holds a malformed escape.
+var ErrBadEncoding = errors.New("versionlist: malformed URL encoding in ListObjectVersions response")
