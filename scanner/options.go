@@ -65,7 +65,7 @@ var (
 	rootIDPattern      = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
 	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@/-]{1,64}$`)
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2..1224 long
 	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
 	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -80,7 +80,7 @@ func (o Options) Validate() error {
 	if !roleNamePattern.MatchString(o.MemberRoleName) {
 		return fmt.Errorf("member_role_name: %q is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)", o.MemberRoleName)
 	}
-	if o.ExternalID != "" && !externalIDPattern.MatchString(o.ExternalID) {
+	if o.ExternalID != "" && (len(o.ExternalID) < 2 || len(o.ExternalID) > 1224 || !externalIDPattern.MatchString(o.ExternalID)) {
 		return fmt.Errorf("external_id: must be 2-1224 of letters, digits and +=,.@:/_-")
 	}
 	if !sessionNamePattern.MatchString(o.SessionName) {
