@@ -109,6 +109,9 @@ func (w *fakeWorld) S3(accountID, region string, _ aws.CredentialsProvider) S3AP
 			if w.beforeListBuckets != nil {
 				w.beforeListBuckets(ctx, accountID)
 			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			out := &s3.ListBucketsOutput{Owner: &s3types.Owner{ID: aws.String(canon(accountID))}}
 			for _, b := range w.buckets[accountID] {
 				out.Buckets = append(out.Buckets, s3types.Bucket{Name: aws.String(b.name), BucketRegion: aws.String(b.region)})
