@@ -1,0 +1,454 @@
+package fakeaws_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/ownerscan/ownerscan/internal/mototest"
+)
+
+// observation is what the SDK sees of one side, with every account ID
+// replaced by the account's name ("<management>" for the management
+// account), so fakeaws and moto can be compared field by field.
+type observation struct {
+	OrgFeatureSet         string
+	OrgMasterIsCaller     bool
+	AccountPages20        []int // ListAccounts page sizes with MaxResults 20
+	AccountPages7         []int
+	AccountTokens7        []bool   // NextToken present after each page
+	Accounts              []string // "name state/status", sorted
+	AccountArnsWellFormed bool
+
+	AssumedIdentities []string // per member: "account arn", normalised
+	AssumedKeysASIA   bool     // every session key starts with ASIA
+
+	BucketsByAccount []string // "account: b1,b2", sorted
+	ListBucketsToken bool     // any ContinuationToken on the last page
+
+	Ownership    []string // "bucket: value" or "bucket: error Code HTTP n"
+	RoundTrip    []string // ownership seen on bucketRoundTrip after Get, Put, Get, Delete, Get
+	ACLs         []string // "bucket: owner=<ownerShape> grant..." per ownership bucket
+	OwnersAgree  []string // "bucket: listing owners equal the ACL owner: bool"
+	EURegion     []string // GetBucketLocation / HeadBucket in eu-west-1
+	ObjectsV2    []string // paging of bucketMany, default page
+	ObjectsV2400 []string // paging of bucketMany, MaxKeys 400
+	Versions     []string // paging of bucketMany, default page
+	Versioned4   []string // paging of bucketVersions, MaxKeys 4
+	VersionedV2  []string // ListObjectsV2 of bucketVersions
+}
+
+// observer runs the scenario's read side against one endpoint.
+type observer struct {
+	t     *testing.T
+	ctx   context.Context
+	org   *diffOrg
+	mgmt  aws.Config
+	names map[string]string     // account ID -> name
+	ids   map[string]string     // name -> account ID
+	cfgs  map[string]aws.Config // name ("" = management) -> credentials
+	obs   observation
+}
+
+// observe drives one side through exactly the same SDK calls.
+func observe(t *testing.T, side diffSide, org *diffOrg) observation {
+	t.Helper()
+	o := &observer{t: t, ctx: context.Background(), org: org, mgmt: side.Mgmt,
+		names: map[string]string{}, ids: map[string]string{}, cfgs: map[string]aws.Config{"": side.Mgmt}}
+	o.organization()
+	o.assumeRoles()
+	o.listBuckets()
+	o.ownership()
+	o.roundTrip()
+	o.acls()
+	o.regions()
+	o.objects()
+	return o.obs
+}
+
+func (o *observer) fatalf(format string, args ...any) {
+	o.t.Helper()
+	o.t.Fatalf(format, args...)
+}
+
+// norm replaces every known account ID in s by the account's name.
+func (o *observer) norm(s string) string {
+	for id, name := range o.names {
+		s = strings.ReplaceAll(s, id, "<"+name+">")
+	}
+	return s
+}
+
+func (o *observer) organization() {
+	caller, err := mototest.NewSTS(o.mgmt).GetCallerIdentity(o.ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		o.fatalf("GetCallerIdentity (management): %v", err)
+	}
+	orgs := mototest.NewOrganizations(o.mgmt)
+	desc, err := orgs.DescribeOrganization(o.ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		o.fatalf("DescribeOrganization: %v", err)
+	}
+	o.obs.OrgFeatureSet = string(desc.Organization.FeatureSet)
+	mgmtID := aws.ToString(desc.Organization.MasterAccountId)
+	o.obs.OrgMasterIsCaller = mgmtID == aws.ToString(caller.Account)
+
+	arnRE := regexp.MustCompile(`^arn:aws:organizations::` + regexp.QuoteMeta(mgmtID) + `:account/o-[a-z0-9]+/\d{12}$`)
+	o.obs.AccountArnsWellFormed = true
+	for _, size := range []int32{20, 7} {
+		var pages []int
+		var tokens []bool
+		var token *string
+		for {
+			out, err := orgs.ListAccounts(o.ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(size), NextToken: token})
+			if err != nil {
+				o.fatalf("ListAccounts(MaxResults %d): %v", size, err)
+			}
+			pages = append(pages, len(out.Accounts))
+			tokens = append(tokens, out.NextToken != nil)
+			for _, a := range out.Accounts {
+				if size != 20 {
+					continue
+				}
+				id, name := aws.ToString(a.Id), aws.ToString(a.Name)
+				if id == mgmtID {
+					name = "management"
+				}
+				o.names[id], o.ids[name] = name, id
+				o.obs.Accounts = append(o.obs.Accounts, fmt.Sprintf("%s %s/%s", name, a.State, a.Status))
+				if !arnRE.MatchString(aws.ToString(a.Arn)) {
+					o.obs.AccountArnsWellFormed = false
+					o.t.Logf("account %s: Arn %q is not arn:aws:organizations::<mgmt>:account/o-.../<id>", name, aws.ToString(a.Arn))
+				}
+			}
+			if out.NextToken == nil || len(pages) > 100 {
+				break
+			}
+			token = out.NextToken
+		}
+		if size == 20 {
+			o.obs.AccountPages20 = pages
+		} else {
+			o.obs.AccountPages7, o.obs.AccountTokens7 = pages, tokens
+		}
+	}
+	sort.Strings(o.obs.Accounts)
+}
+
+// assumeRoles assumes OrganizationAccountAccessRole in every member and
+// records the identity the session key is bound to.
+func (o *observer) assumeRoles() {
+	o.obs.AssumedKeysASIA = true
+	for _, name := range o.org.Members {
+		id, ok := o.ids[name]
+		if !ok {
+			o.fatalf("member %s missing from ListAccounts", name)
+		}
+		cfg, err := mototest.AssumeRoleConfig(o.ctx, o.mgmt, mototest.MemberRoleARN(id))
+		if err != nil {
+			o.fatalf("%v", err)
+		}
+		creds, _ := cfg.Credentials.Retrieve(o.ctx)
+		if !strings.HasPrefix(creds.AccessKeyID, "ASIA") || creds.SessionToken == "" {
+			o.obs.AssumedKeysASIA = false
+		}
+		who, err := mototest.NewSTS(cfg).GetCallerIdentity(o.ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			o.fatalf("GetCallerIdentity as %s: %v", name, err)
+		}
+		o.obs.AssumedIdentities = append(o.obs.AssumedIdentities,
+			o.norm(aws.ToString(who.Account)+" "+aws.ToString(who.Arn)))
+		o.cfgs[name] = cfg
+	}
+}
+
+// cfgFor returns the credentials of the account owning bucket.
+func (o *observer) cfgFor(bucket string) aws.Config { return o.cfgs[o.org.bucket(bucket).Account] }
+
+func (o *observer) s3For(bucket string) *s3.Client { return mototest.NewS3(o.cfgFor(bucket)) }
+
+// listBuckets lists, as each account, every page of its buckets.
+func (o *observer) listBuckets() {
+	accounts := append([]string{""}, o.org.Members...)
+	for _, acct := range accounts {
+		client := mototest.NewS3(o.cfgs[acct])
+		var names []string
+		p := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1000)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(o.ctx)
+			if err != nil {
+				o.fatalf("ListBuckets as %q: %v", acct, err)
+			}
+			for _, b := range out.Buckets {
+				names = append(names, aws.ToString(b.Name))
+			}
+			o.obs.ListBucketsToken = o.obs.ListBucketsToken || (!p.HasMorePages() && out.ContinuationToken != nil)
+		}
+		sort.Strings(names)
+		label := acct
+		if label == "" {
+			label = "management"
+		}
+		o.obs.BucketsByAccount = append(o.obs.BucketsByAccount, label+": "+strings.Join(names, ","))
+	}
+}
+
+// ownershipOf renders GetBucketOwnershipControls as a value or an error.
+func (o *observer) ownershipOf(bucket string) string {
+	out, err := o.s3For(bucket).GetBucketOwnershipControls(o.ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		return errorShape(err)
+	}
+	var rules []string
+	for _, r := range out.OwnershipControls.Rules {
+		rules = append(rules, string(r.ObjectOwnership))
+	}
+	return strings.Join(rules, ",")
+}
+
+// errorShape is the SDK-visible identity of an API error: code and status.
+func errorShape(err error) string {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return "error " + err.Error()
+	}
+	status := 0
+	var withStatus interface{ HTTPStatusCode() int }
+	if errors.As(err, &withStatus) {
+		status = withStatus.HTTPStatusCode()
+	}
+	return fmt.Sprintf("error %s HTTP %d", apiErr.ErrorCode(), status)
+}
+
+var ownershipBuckets = []string{bucketEnforced, bucketPreferred, bucketWriter, bucketNotSet}
+
+func (o *observer) ownership() {
+	for _, b := range ownershipBuckets {
+		o.obs.Ownership = append(o.obs.Ownership, b+": "+o.ownershipOf(b))
+	}
+}
+
+// roundTrip puts, reads and deletes ownership controls on a bucket that has none.
+func (o *observer) roundTrip() {
+	client := o.s3For(bucketRoundTrip)
+	name := aws.String(bucketRoundTrip)
+	o.obs.RoundTrip = append(o.obs.RoundTrip, o.ownershipOf(bucketRoundTrip))
+	for _, value := range []s3types.ObjectOwnership{s3types.ObjectOwnershipBucketOwnerPreferred, s3types.ObjectOwnershipObjectWriter} {
+		_, err := client.PutBucketOwnershipControls(o.ctx, &s3.PutBucketOwnershipControlsInput{Bucket: name,
+			OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: value}}}})
+		if err != nil {
+			o.fatalf("PutBucketOwnershipControls %s: %v", value, err)
+		}
+		o.obs.RoundTrip = append(o.obs.RoundTrip, o.ownershipOf(bucketRoundTrip))
+	}
+	if _, err := client.DeleteBucketOwnershipControls(o.ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: name}); err != nil {
+		o.fatalf("DeleteBucketOwnershipControls: %v", err)
+	}
+	o.obs.RoundTrip = append(o.obs.RoundTrip, o.ownershipOf(bucketRoundTrip))
+}
+
+var hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// bucketACL returns a bucket's ACL owner ID and the ACL's shape: whether the
+// owner is a 64-hex canonical ID, and each grant with the owner abstracted.
+func (o *observer) bucketACL(bucket string) (owner, shape string) {
+	out, err := o.s3For(bucket).GetBucketAcl(o.ctx, &s3.GetBucketAclInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		o.fatalf("GetBucketAcl %s: %v", bucket, err)
+	}
+	owner = aws.ToString(out.Owner.ID)
+	shape = "owner=other"
+	if hex64.MatchString(owner) {
+		shape = "owner=hex64"
+	}
+	var grants []string
+	for _, g := range out.Grants {
+		who := "?"
+		switch {
+		case g.Grantee == nil:
+		case aws.ToString(g.Grantee.ID) == owner:
+			who = "owner"
+		case g.Grantee.URI != nil:
+			who = aws.ToString(g.Grantee.URI)
+		case g.Grantee.ID != nil:
+			who = "id:" + aws.ToString(g.Grantee.ID)
+		}
+		grants = append(grants, fmt.Sprintf("%s:%s:%s", g.Grantee.Type, who, g.Permission))
+	}
+	sort.Strings(grants)
+	return owner, shape + " " + strings.Join(grants, " ")
+}
+
+func (o *observer) acls() {
+	for _, b := range ownershipBuckets {
+		_, shape := o.bucketACL(b)
+		o.obs.ACLs = append(o.obs.ACLs, b+": "+shape)
+	}
+}
+
+// regions reads the eu-west-1 bucket's region the two ways the scanner may.
+func (o *observer) regions() {
+	client := mototest.NewS3(mototest.InRegion(o.cfgFor(bucketEU), "eu-west-1"))
+	loc, err := client.GetBucketLocation(o.ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucketEU)})
+	if err != nil {
+		o.obs.EURegion = append(o.obs.EURegion, "GetBucketLocation "+errorShape(err))
+	} else {
+		o.obs.EURegion = append(o.obs.EURegion, "GetBucketLocation "+string(loc.LocationConstraint))
+	}
+	head, err := client.HeadBucket(o.ctx, &s3.HeadBucketInput{Bucket: aws.String(bucketEU)})
+	if err != nil {
+		o.obs.EURegion = append(o.obs.EURegion, "HeadBucket "+errorShape(err))
+	} else {
+		o.obs.EURegion = append(o.obs.EURegion, "HeadBucket "+aws.ToString(head.BucketRegion))
+	}
+}
+
+func (o *observer) objects() {
+	o.obs.ObjectsV2 = o.listV2(bucketMany, 0)
+	o.obs.ObjectsV2400 = o.listV2(bucketMany, 400)
+	o.obs.VersionedV2 = o.listV2(bucketVersions, 0)
+	o.obs.Versions = o.listVersions(bucketMany, 0)
+	o.obs.Versioned4 = o.listVersions(bucketVersions, 4)
+
+	// The owner every listing reports must be the bucket's ACL owner: that is
+	// what the scanner compares against. fetch-owner is on for V2.
+	for _, b := range []string{bucketWriter, bucketNotSet, bucketMany, bucketVersions} {
+		owner, _ := o.bucketACL(b)
+		agree := true
+		p := s3.NewListObjectVersionsPaginator(o.s3For(b), &s3.ListObjectVersionsInput{Bucket: aws.String(b)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(o.ctx)
+			if err != nil {
+				o.fatalf("ListObjectVersions %s: %v", b, err)
+			}
+			for _, v := range out.Versions {
+				agree = agree && v.Owner != nil && aws.ToString(v.Owner.ID) == owner
+			}
+			for _, d := range out.DeleteMarkers {
+				agree = agree && d.Owner != nil && aws.ToString(d.Owner.ID) == owner
+			}
+		}
+		v2, err := o.s3For(b).ListObjectsV2(o.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b), FetchOwner: aws.Bool(true)})
+		if err != nil {
+			o.fatalf("ListObjectsV2 %s: %v", b, err)
+		}
+		for _, c := range v2.Contents {
+			agree = agree && c.Owner != nil && aws.ToString(c.Owner.ID) == owner
+		}
+		o.obs.OwnersAgree = append(o.obs.OwnersAgree, fmt.Sprintf("%s: %t", b, agree))
+	}
+}
+
+// listV2 pages ListObjectsV2 and renders each page's shape plus the keys.
+func (o *observer) listV2(bucket string, maxKeys int32) []string {
+	client := o.s3For(bucket)
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), FetchOwner: aws.Bool(true)}
+	if maxKeys > 0 {
+		in.MaxKeys = aws.Int32(maxKeys)
+	}
+	var lines, keys []string
+	for page := 0; page < 100; page++ {
+		out, err := client.ListObjectsV2(o.ctx, in)
+		if err != nil {
+			o.fatalf("ListObjectsV2 %s: %v", bucket, err)
+		}
+		var size int64
+		for _, c := range out.Contents {
+			keys = append(keys, aws.ToString(c.Key))
+			size += aws.ToInt64(c.Size)
+		}
+		lines = append(lines, fmt.Sprintf("page %d: keys=%d KeyCount=%d MaxKeys=%d truncated=%t next=%t bytes=%d",
+			page, len(out.Contents), aws.ToInt32(out.KeyCount), aws.ToInt32(out.MaxKeys),
+			aws.ToBool(out.IsTruncated), out.NextContinuationToken != nil, size))
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		in.ContinuationToken = out.NextContinuationToken
+	}
+	return append(lines, summarizeKeys(keys))
+}
+
+// summarizeKeys renders a key list compactly: count, sortedness, first and
+// last keys, and all keys when there are few.
+func summarizeKeys(keys []string) string {
+	s := fmt.Sprintf("%d keys, sorted=%t", len(keys), slices.IsSorted(keys))
+	if len(keys) <= 12 {
+		return s + fmt.Sprintf(" %q", keys)
+	}
+	return s + fmt.Sprintf(" first=%q last=%q", keys[0], keys[len(keys)-1])
+}
+
+// listVersions pages ListObjectVersions by hand, so each page's markers are
+// visible, and renders versions and delete markers in key order.
+func (o *observer) listVersions(bucket string, maxKeys int32) []string {
+	client := o.s3For(bucket)
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)}
+	if maxKeys > 0 {
+		in.MaxKeys = aws.Int32(maxKeys)
+	}
+	var lines, keys []string
+	seenIDs := map[string]bool{}
+	idsUnique, nullIDs, markerIsLast := true, 0, true
+	for page := 0; page < 100; page++ {
+		out, err := client.ListObjectVersions(o.ctx, in)
+		if err != nil {
+			o.fatalf("ListObjectVersions %s: %v", bucket, err)
+		}
+		var entries []string
+		var size int64
+		lastID := ""
+		for _, v := range out.Versions {
+			entries = append(entries, fmt.Sprintf("V %s latest=%t size=%d", aws.ToString(v.Key), aws.ToBool(v.IsLatest), aws.ToInt64(v.Size)))
+			keys = append(keys, aws.ToString(v.Key))
+			size += aws.ToInt64(v.Size)
+			id := aws.ToString(v.VersionId)
+			if id == "null" {
+				nullIDs++
+			} else if seenIDs[id] || id == "" {
+				idsUnique = false
+			}
+			seenIDs[id] = true
+			lastID = id
+		}
+		for _, d := range out.DeleteMarkers {
+			entries = append(entries, fmt.Sprintf("D %s latest=%t", aws.ToString(d.Key), aws.ToBool(d.IsLatest)))
+			id := aws.ToString(d.VersionId)
+			if seenIDs[id] || id == "" {
+				idsUnique = false
+			}
+			seenIDs[id] = true
+		}
+		truncated := aws.ToBool(out.IsTruncated)
+		line := fmt.Sprintf("page %d: versions=%d markers=%d MaxKeys=%d truncated=%t nextKey=%q bytes=%d",
+			page, len(out.Versions), len(out.DeleteMarkers), aws.ToInt32(out.MaxKeys), truncated, aws.ToString(out.NextKeyMarker), size)
+		if len(out.Versions)+len(out.DeleteMarkers) <= 12 {
+			sort.Strings(entries)
+			line += fmt.Sprintf(" %q", entries)
+		}
+		lines = append(lines, line)
+		if !truncated {
+			break
+		}
+		// Unversioned listings page with VersionIdMarker "null"; versioned
+		// ones with the version ID of the last entry of the page, which
+		// may be a delete marker, so only check it is one we have seen.
+		if next := aws.ToString(out.NextVersionIdMarker); !seenIDs[next] && next != lastID {
+			markerIsLast = false
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+	return append(lines, summarizeKeys(keys),
+		fmt.Sprintf("version IDs unique=%t null=%d next-version-marker-seen=%t", idsUnique, nullIDs, markerIsLast))
+}
