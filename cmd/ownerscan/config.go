@@ -183,6 +183,17 @@ func (c *Config) setOrigin(key string, at origin) {
 	c.origin[key] = at
 }
 
+// setListOrigin records where a whole list got its value, forgetting the
+// origins of the elements it replaced.
+func (c *Config) setListOrigin(key string, at origin) {
+	for k := range c.origin {
+		if strings.HasPrefix(k, key+"[") {
+			delete(c.origin, k)
+		}
+	}
+	c.setOrigin(key, at)
+}
+
 // errAt builds the error for key, naming where its value came from. For a
 // list element ("regions[2]") without an origin of its own, the list's
 // origin is used.

@@ -21,7 +21,7 @@ var (
 	roleNameRe    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	rolePathRe    = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2 to 1224 long (above regexp's repeat limit)
 	roleARNRe     = regexp.MustCompile(`^arn:([a-z0-9-]+):iam::([0-9]{12}):role/(.+)$`)
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 )
@@ -46,7 +46,7 @@ func (c *Config) Validate() error {
 	if msg := checkRoleName(c.MemberRoleName); msg != "" {
 		return c.errAt("member_role_name", "%s", msg)
 	}
-	if c.ExternalID != "" && !externalIDRe.MatchString(c.ExternalID) {
+	if n := len(c.ExternalID); n > 0 && (n < 2 || n > 1224 || !externalIDRe.MatchString(c.ExternalID)) {
 		return c.errAt("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/_- (got %d characters)", len(c.ExternalID))
 	}
 	if !sessionNameRe.MatchString(c.SessionName) {
@@ -85,9 +85,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Concurrency < 1 || c.Concurrency > scanner.MaxConcurrency {
 		return c.errAt("concurrency", "must be 1 to %d, got %d", scanner.MaxConcurrency, c.Concurrency)
-	}
-	if c.OutputDir == "" && c.origin["output.dir"] != (origin{}) {
-		return c.errAt("output.dir", "must not be empty (leave the key out for the default)")
 	}
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")

@@ -84,7 +84,7 @@ func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error)
 		for _, name := range strings.Split(f.format, ",") {
 			cfg.OutputFormats = append(cfg.OutputFormats, report.Format(strings.TrimSpace(name)))
 		}
-		cfg.setOrigin("output.formats", origin{flag: "--format"})
+		cfg.setListOrigin("output.formats", origin{flag: "--format"})
 	}
 	if set["concurrency"] {
 		cfg.Concurrency = f.concurrency
