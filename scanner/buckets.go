@@ -68,7 +68,7 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 	api := r.clients.S3(a.ID, listBucketsRegion, creds)
 	out.listedBuckets = true
 	var jobs []bucketJob
-	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(listBucketsPageSize)})
+	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(int32(r.listBucketsPage))})
 	for p.HasMorePages() {
 		page, err := p.NextPage(pctx)
 		if err != nil {

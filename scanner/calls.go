@@ -24,6 +24,8 @@ type callFacts struct {
 	ouWalk       *ouTree
 	ownerLookups int64 // calls made to resolve owners outside the scan's scope
 
+	listBucketsPage int64 // MaxBuckets sent (listBucketsPageSize but in tests)
+
 	accounts map[string]*accountCalls
 }
 
@@ -100,7 +102,11 @@ func minCalls(f *callFacts) CallStats {
 			chain++
 		}
 		if a.listedBuckets {
-			p := pagesFor(a.bucketsListed, listBucketsPageSize)
+			size := f.listBucketsPage
+			if size <= 0 {
+				size = listBucketsPageSize
+			}
+			p := pagesFor(a.bucketsListed, size)
 			calls += p
 			chain += p
 		}

@@ -33,6 +33,8 @@ type run struct {
 	orgRoleAccount string
 	memberSTS      STSAPI // signs AssumeRole into members
 
+	listBucketsPage int64
+
 	filter  accountFilter
 	tree    *ouTree
 	outside outsideAccounts

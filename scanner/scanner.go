@@ -42,6 +42,9 @@ type Scanner struct {
 	opts   Options
 	log    *slog.Logger
 	newRun func() (clientFactory, *budget) // fresh clients and budget per scan
+	// listBucketsPage is MaxBuckets of ListBuckets; tests lower it to
+	// exercise paging without 10,000 buckets.
+	listBucketsPage int64
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
@@ -65,7 +68,7 @@ func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun}
+	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, listBucketsPage: listBucketsPageSize}
 }
 
 // Scan scans the organization. Cross-account object records go to sink (nil
@@ -86,6 +89,8 @@ func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress)
 	}
 	clients, b := s.newRun()
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
+	r.listBucketsPage = s.listBucketsPage
+	r.col.facts.listBucketsPage = s.listBucketsPage
 	return r.scan(ctx)
 }
 

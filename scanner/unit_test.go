@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
@@ -64,7 +64,7 @@ func TestAccountFilter(t *testing.T) {
 	dev := orgAccount{ID: "333333333333", Name: "dev-web"}
 	anc := map[string][]string{prod.ID: {"r-root", "ou-root-workload"}, dev.ID: {"r-root", "ou-root-workload", "ou-root-devvvvvv"}}
 	cases := []struct {
-		f          accountFilter
+		f         accountFilter
 		prod, dev bool
 	}{
 		{accountFilter{}, true, true},
