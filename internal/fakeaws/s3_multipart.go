@@ -145,17 +145,22 @@ func (req *s3Request) completeMultipartUpload() *s3Error {
 	}
 	var content bytes.Buffer
 	md5s := make([]byte, 0, md5.Size*len(cm.Parts))
-	for i, p := range cm.Parts {
-		if i > 0 && p.PartNumber <= cm.Parts[i-1].PartNumber {
+	for i := 1; i < len(cm.Parts); i++ {
+		if cm.Parts[i].PartNumber <= cm.Parts[i-1].PartNumber {
 			return newS3Error(http.StatusBadRequest, "InvalidPartOrder",
 				"The list of parts was not in ascending order. Parts must be ordered by part number.").with("UploadId", u.id)
 		}
+	}
+	for _, p := range cm.Parts {
 		part, ok := u.parts[p.PartNumber]
 		if !ok || strings.Trim(p.ETag, `"`) != strings.Trim(part.etag, `"`) {
 			return newS3Error(http.StatusBadRequest, "InvalidPart",
 				"One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
 				with("UploadId", u.id).with("PartNumber", strconv.Itoa(p.PartNumber))
 		}
+	}
+	for i, p := range cm.Parts {
+		part := u.parts[p.PartNumber]
 		if i < len(cm.Parts)-1 && len(part.data) < minPartSize {
 			return newS3Error(http.StatusBadRequest, "EntityTooSmall",
 				"Your proposed upload is smaller than the minimum allowed object size.").
