@@ -226,7 +226,9 @@ func TestMultipartErrors(t *testing.T) {
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
 		return err
 	}
-	part := func(n int32, etag *string) types.CompletedPart { return types.CompletedPart{PartNumber: aws.Int32(n), ETag: etag} }
+	part := func(n int32, etag *string) types.CompletedPart {
+		return types.CompletedPart{PartNumber: aws.Int32(n), ETag: etag}
+	}
 	wantErr(t, complete(part(2, p2.ETag), part(1, p1.ETag)), "InvalidPartOrder", 400)
 	wantErr(t, complete(part(1, p1.ETag), part(2, aws.String(`"00000000000000000000000000000000"`))), "InvalidPart", 400)
 	wantErr(t, complete(part(2, p2.ETag), part(3, p2.ETag)), "InvalidPart", 400)
