@@ -419,16 +419,18 @@ func (d *Decoder) finish(p *Page) error {
 	for i, sp := range d.spans {
 		e := &p.Entries[i]
 		key := a[sp.key.off:sp.key.end]
+		ver := a[sp.ver.off:sp.ver.end]
 		switch {
 		case i > 0 && bytes.Equal(key, prevKey):
 			e.Key = p.Entries[i-1].Key
-			e.VersionID = string(a[sp.ver.off:sp.ver.end])
-		case sp.key.end == sp.ver.off && sp.ver.end > sp.ver.off:
-			both := string(a[sp.key.off:sp.ver.end])
-			e.Key, e.VersionID = both[:len(key)], both[len(key):]
-		default:
+			e.VersionID = string(ver)
+		case len(ver) == 0:
 			e.Key = string(key)
-			e.VersionID = string(a[sp.ver.off:sp.ver.end])
+		default:
+			// One allocation holds both strings.
+			d.scr = append(append(d.scr[:0], key...), ver...)
+			both := string(d.scr)
+			e.Key, e.VersionID = both[:len(key)], both[len(key):]
 		}
 		prevKey = key
 	}

@@ -159,3 +159,22 @@ func genPage(r *rand.Rand, o genOptions) []byte {
 	}
 	return w.Bytes()
 }
+
+// genPageFixed renders a realistic S3 page of n versions of distinct keys
+// ("data/" + 10-digit index), the shape of a generated bucket: the body the
+// benchmarks serve.
+func genPageFixed(n int) []byte {
+	var w bytes.Buffer
+	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	w.WriteString(`<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bucket</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>`)
+	owners := []string{strings.Repeat("a1", 32), strings.Repeat("b2", 32)}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		fmt.Fprintf(&w, `<Version><Key>data%%2F%010d</Key><VersionId>3HL4kqtJvjVBH40Nrjfkd%010d</VersionId><IsLatest>true</IsLatest>`+
+			`<LastModified>%s</LastModified><ETag>&quot;%032x&quot;</ETag><Size>%d</Size>`+
+			`<Owner><ID>%s</ID></Owner><StorageClass>STANDARD</StorageClass></Version>`,
+			i, i, base.Add(time.Duration(i)*time.Second).Format("2006-01-02T15:04:05.000Z"), i*7919, 1024+i%4096, owners[i%97/96])
+	}
+	w.WriteString(`</ListVersionsResult>`)
+	return w.Bytes()
+}

@@ -2,6 +2,7 @@ package versionlist
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 )
@@ -69,6 +70,14 @@ func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 	start := s.i
 	i := start
 	for i < len(b) {
+		// Skip eight plain bytes at a time: none below 0x20, none at or
+		// above 0x80, none of '<', '&', ']' or the quote.
+		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:]), quote) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		if c == quote {
 			s.i = i + 1
@@ -114,6 +123,26 @@ func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 	}
 	s.i = i
 	return nil, false, s.fail("unexpected end of document in text")
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// hasZeroByte reports whether any byte of x is zero (classic SWAR test).
+func hasZeroByte(x uint64) bool { return (x-lsb)&^x&msb != 0 }
+
+// plain8 reports whether the eight bytes in x are all plain text bytes:
+// 0x20..0x7f and none of '<', '&', ']' or quote (0 = no quote).
+func plain8(x uint64, quote byte) bool {
+	if x&msb != 0 || (x-0x20*lsb)&msb != 0 {
+		return false
+	}
+	if hasZeroByte(x^('<'*lsb)) || hasZeroByte(x^('&'*lsb)) || hasZeroByte(x^(']'*lsb)) {
+		return false
+	}
+	return quote == 0 || !hasZeroByte(x^(uint64(quote)*lsb))
 }
 
 // entity decodes the entity reference at the start of b ("&...;"). It
@@ -200,9 +229,15 @@ func (s *xmlScanner) skipSpace() {
 // local part and the fast path does not try to.
 func (s *xmlScanner) name(allowColon bool) ([]byte, error) {
 	start := s.i
-	for s.i < len(s.b) && (nameByte[s.b[s.i]] || allowColon && s.b[s.i] == ':') {
-		s.i++
+	b := s.b
+	i := s.i
+	for i < len(b) && nameByte[b[i]] {
+		i++
 	}
+	for allowColon && i < len(b) && (nameByte[b[i]] || b[i] == ':') {
+		i++
+	}
+	s.i = i
 	if s.i == start {
 		return nil, s.fail("expected a name")
 	}
@@ -264,6 +299,10 @@ func (s *xmlScanner) startTag() (name []byte, selfClosing bool, err error) {
 
 // endTag scans "</name>" at s.i and checks it closes want.
 func (s *xmlScanner) endTag(want []byte) error {
+	if j := s.i + 2 + len(want); j < len(s.b) && s.b[s.i] == '<' && s.b[s.i+1] == '/' && s.b[j] == '>' && string(s.b[s.i+2:j]) == string(want) {
+		s.i = j + 1
+		return nil
+	}
 	if !bytes.HasPrefix(s.b[s.i:], []byte("</")) {
 		return s.fail("expected an end tag")
 	}
