@@ -47,7 +47,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 		setup.outDir = dir
 	}
 	if err := report.EnsureDir(setup.outDir); err != nil {
-		return cfg.errAt("output.dir", "%v", err)
+		return &usageError{cfg.errAt("output.dir", "%v", err)}
 	}
 
 	srv, err := fakeaws.NewServer(sc, "")
@@ -88,7 +88,7 @@ func loadScenario(path string) (*fakeaws.Scenario, error) {
 	}
 	sc, err := fakeaws.LoadScenario(path)
 	if err != nil {
-		return nil, usagef("--scenario %s: %v", path, err)
+		return nil, usagef("--scenario: %v", err) // the error names the file and line
 	}
 	return sc, nil
 }

@@ -21,7 +21,7 @@ func (a *app) emulateCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	scenarioPath := fs.String("scenario", "", "emulated organization: a scenario `FILE` (YAML); default the built-in demo organization")
 	addr := fs.String("addr", defaultEmulatorAddr, "loopback `HOST:PORT` to listen on (port 0 picks a free one)")
-	logFormat := fs.String("log-format", logFormatText, "log format on stderr: text or json")
+	logFormat := fs.String("log-format", logFormatText, "log `FORMAT` on stderr: text or json")
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}

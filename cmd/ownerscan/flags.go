@@ -29,7 +29,7 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "report `FORMATS`, comma-separated (overrides output.formats; default all):"+formatHelp())
 	fs.StringVar(&f.failOn, "fail-on", string(scanner.SeverityLow), "exit 1 when a finding is at or above this `SEVERITY`: low, medium, high or critical")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display, and only warnings and errors in the log")
-	fs.StringVar(&f.logFormat, "log-format", logFormatText, "log format on stderr: text or json")
+	fs.StringVar(&f.logFormat, "log-format", logFormatText, "log `FORMAT` on stderr: text or json")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "at most `N` API requests in flight (overrides concurrency; default 64)")
 	fs.BoolVar(&f.stats, "stats", false, "print, last on stdout, one JSON line with calls, wall time, peak memory and objects scanned")
 }

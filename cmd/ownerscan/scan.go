@@ -40,7 +40,7 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	// The output folder is checked before any API call: a folder that cannot
 	// be written is a usage error, not a scan thrown away at the end.
 	if err := report.EnsureDir(setup.outDir); err != nil {
-		return cfg.errAt("output.dir", "%v", err)
+		return &usageError{cfg.errAt("output.dir", "%v", err)}
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
