@@ -11,10 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/ownerscan/ownerscan/internal/mototest"
@@ -32,6 +30,11 @@ type observation struct {
 	Accounts              []string // "name state/status", sorted
 	AccountArnsWellFormed bool
 
+	Roots           []string // ListRoots: name and ID shape
+	OUTree          []string // per parent path: children counts and accounts
+	Parents         []string // ListParents of members at each depth
+	DescribeAccount []string
+
 	AssumedIdentities []string // per member: "account arn", normalised
 	AssumedKeysASIA   bool     // every session key starts with ASIA
 
@@ -48,6 +51,8 @@ type observation struct {
 	Versions     []string // paging of bucketMany, default page
 	Versioned4   []string // paging of bucketVersions, MaxKeys 4
 	VersionedV2  []string // ListObjectsV2 of bucketVersions
+	Delimited    []string // ListObjectsV2 of bucketVersions with Delimiter "/"
+	Errors       []string // error code and HTTP status of common misses
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -68,6 +73,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) observation {
 	o := &observer{t: t, ctx: context.Background(), org: org, mgmt: side.Mgmt,
 		names: map[string]string{}, ids: map[string]string{}, cfgs: map[string]aws.Config{"": side.Mgmt}}
 	o.organization()
+	o.ouTree()
 	o.assumeRoles()
 	o.listBuckets()
 	o.ownership()
@@ -75,6 +81,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) observation {
 	o.acls()
 	o.regions()
 	o.objects()
+	o.misses()
 	return o.obs
 }
 
@@ -89,89 +96,6 @@ func (o *observer) norm(s string) string {
 		s = strings.ReplaceAll(s, id, "<"+name+">")
 	}
 	return s
-}
-
-func (o *observer) organization() {
-	caller, err := mototest.NewSTS(o.mgmt).GetCallerIdentity(o.ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		o.fatalf("GetCallerIdentity (management): %v", err)
-	}
-	orgs := mototest.NewOrganizations(o.mgmt)
-	desc, err := orgs.DescribeOrganization(o.ctx, &organizations.DescribeOrganizationInput{})
-	if err != nil {
-		o.fatalf("DescribeOrganization: %v", err)
-	}
-	o.obs.OrgFeatureSet = string(desc.Organization.FeatureSet)
-	mgmtID := aws.ToString(desc.Organization.MasterAccountId)
-	o.obs.OrgMasterIsCaller = mgmtID == aws.ToString(caller.Account)
-
-	arnRE := regexp.MustCompile(`^arn:aws:organizations::` + regexp.QuoteMeta(mgmtID) + `:account/o-[a-z0-9]+/\d{12}$`)
-	o.obs.AccountArnsWellFormed = true
-	for _, size := range []int32{20, 7} {
-		var pages []int
-		var tokens []bool
-		var token *string
-		for {
-			out, err := orgs.ListAccounts(o.ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(size), NextToken: token})
-			if err != nil {
-				o.fatalf("ListAccounts(MaxResults %d): %v", size, err)
-			}
-			pages = append(pages, len(out.Accounts))
-			tokens = append(tokens, out.NextToken != nil)
-			for _, a := range out.Accounts {
-				if size != 20 {
-					continue
-				}
-				id, name := aws.ToString(a.Id), aws.ToString(a.Name)
-				if id == mgmtID {
-					name = "management"
-				}
-				o.names[id], o.ids[name] = name, id
-				o.obs.Accounts = append(o.obs.Accounts, fmt.Sprintf("%s %s/%s", name, a.State, a.Status))
-				if !arnRE.MatchString(aws.ToString(a.Arn)) {
-					o.obs.AccountArnsWellFormed = false
-					o.t.Logf("account %s: Arn %q is not arn:aws:organizations::<mgmt>:account/o-.../<id>", name, aws.ToString(a.Arn))
-				}
-			}
-			if out.NextToken == nil || len(pages) > 100 {
-				break
-			}
-			token = out.NextToken
-		}
-		if size == 20 {
-			o.obs.AccountPages20 = pages
-		} else {
-			o.obs.AccountPages7, o.obs.AccountTokens7 = pages, tokens
-		}
-	}
-	sort.Strings(o.obs.Accounts)
-}
-
-// assumeRoles assumes OrganizationAccountAccessRole in every member and
-// records the identity the session key is bound to.
-func (o *observer) assumeRoles() {
-	o.obs.AssumedKeysASIA = true
-	for _, name := range o.org.Members {
-		id, ok := o.ids[name]
-		if !ok {
-			o.fatalf("member %s missing from ListAccounts", name)
-		}
-		cfg, err := mototest.AssumeRoleConfig(o.ctx, o.mgmt, mototest.MemberRoleARN(id))
-		if err != nil {
-			o.fatalf("%v", err)
-		}
-		creds, _ := cfg.Credentials.Retrieve(o.ctx)
-		if !strings.HasPrefix(creds.AccessKeyID, "ASIA") || creds.SessionToken == "" {
-			o.obs.AssumedKeysASIA = false
-		}
-		who, err := mototest.NewSTS(cfg).GetCallerIdentity(o.ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			o.fatalf("GetCallerIdentity as %s: %v", name, err)
-		}
-		o.obs.AssumedIdentities = append(o.obs.AssumedIdentities,
-			o.norm(aws.ToString(who.Account)+" "+aws.ToString(who.Arn)))
-		o.cfgs[name] = cfg
-	}
 }
 
 // cfgFor returns the credentials of the account owning bucket.
@@ -319,6 +243,7 @@ func (o *observer) objects() {
 	o.obs.ObjectsV2 = o.listV2(bucketMany, 0)
 	o.obs.ObjectsV2400 = o.listV2(bucketMany, 400)
 	o.obs.VersionedV2 = o.listV2(bucketVersions, 0)
+	o.delimited()
 	o.obs.Versions = o.listVersions(bucketMany, 0)
 	o.obs.Versioned4 = o.listVersions(bucketVersions, 4)
 
@@ -349,6 +274,47 @@ func (o *observer) objects() {
 		}
 		o.obs.OwnersAgree = append(o.obs.OwnersAgree, fmt.Sprintf("%s: %t", b, agree))
 	}
+}
+
+// misses records the errors the scanner has to tell apart: a bucket or key
+// that does not exist, through the operations it uses.
+func (o *observer) misses() {
+	const missing = "diff-no-such-bucket"
+	client := o.s3For(bucketWriter)
+	_, err := client.GetBucketOwnershipControls(o.ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(missing)})
+	o.obs.Errors = append(o.obs.Errors, "GetBucketOwnershipControls missing bucket: "+errorShape(err))
+	_, err = client.GetBucketAcl(o.ctx, &s3.GetBucketAclInput{Bucket: aws.String(missing)})
+	o.obs.Errors = append(o.obs.Errors, "GetBucketAcl missing bucket: "+errorShape(err))
+	_, err = client.ListObjectVersions(o.ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(missing)})
+	o.obs.Errors = append(o.obs.Errors, "ListObjectVersions missing bucket: "+errorShape(err))
+	_, err = client.HeadBucket(o.ctx, &s3.HeadBucketInput{Bucket: aws.String(missing)})
+	o.obs.Errors = append(o.obs.Errors, "HeadBucket missing bucket: "+errorShape(err))
+	_, err = client.GetObject(o.ctx, &s3.GetObjectInput{Bucket: aws.String(bucketWriter), Key: aws.String("no/such/key")})
+	o.obs.Errors = append(o.obs.Errors, "GetObject missing key: "+errorShape(err))
+	got, err := client.GetObject(o.ctx, &s3.GetObjectInput{Bucket: aws.String(bucketWriter), Key: aws.String("w/1")})
+	if err != nil {
+		o.obs.Errors = append(o.obs.Errors, "GetObject own object: "+errorShape(err))
+	} else {
+		got.Body.Close()
+		o.obs.Errors = append(o.obs.Errors, fmt.Sprintf("GetObject own object: ContentLength=%d", aws.ToInt64(got.ContentLength)))
+	}
+}
+
+// delimited lists bucketVersions with Delimiter "/": keys and common prefixes.
+func (o *observer) delimited() {
+	out, err := o.s3For(bucketVersions).ListObjectsV2(o.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucketVersions), Delimiter: aws.String("/")})
+	if err != nil {
+		o.fatalf("ListObjectsV2 delimiter: %v", err)
+	}
+	var keys, prefixes []string
+	for _, c := range out.Contents {
+		keys = append(keys, aws.ToString(c.Key))
+	}
+	for _, p := range out.CommonPrefixes {
+		prefixes = append(prefixes, aws.ToString(p.Prefix))
+	}
+	o.obs.Delimited = []string{fmt.Sprintf("keys=%q prefixes=%q KeyCount=%d delimiter=%q truncated=%t",
+		keys, prefixes, aws.ToInt32(out.KeyCount), aws.ToString(out.Delimiter), aws.ToBool(out.IsTruncated))}
 }
 
 // listV2 pages ListObjectsV2 and renders each page's shape plus the keys.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
@@ -18,9 +19,11 @@ import (
 // account IDs differ (moto picks random ones), so every comparison is made
 // on names.
 type diffOrg struct {
-	Members []string        // member account names, in creation order
-	Buckets []diffOrgBucket // every bucket, by owning account name
-	byName  map[string]int  // bucket name -> index in Buckets
+	Members  []string          // member account names, in creation order
+	OUs      []string          // OU paths under the root, parents first
+	MemberOU map[string]string // member name -> OU path; absent = under the root
+	Buckets  []diffOrgBucket   // every bucket, by owning account name
+	byName   map[string]int    // bucket name -> index in Buckets
 }
 
 // diffOrgBucket is a bucket and the account (name; "" = management) owning it.
@@ -51,7 +54,10 @@ const (
 )
 
 func newDiffOrg() *diffOrg {
-	org := &diffOrg{byName: map[string]int{}}
+	org := &diffOrg{byName: map[string]int{},
+		OUs:      []string{"Workloads", "Workloads/Dev", "Sandbox"},
+		MemberOU: map[string]string{"Member04": "Workloads", "Member05": "Workloads/Dev", "Member06": "Workloads/Dev"},
+	}
 	for i := 1; i <= diffMemberCount; i++ {
 		name := fmt.Sprintf("Member%02d", i)
 		org.Members = append(org.Members, name)
@@ -105,11 +111,12 @@ func fakeawsMemberID(i int) string { return fmt.Sprintf("2000000000%02d", i+1) }
 // fakeaws side is seeded through the same YAML path users write.
 func (o *diffOrg) scenarioYAML() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "management_account: %q\naccounts:\n  - {id: %q, name: Management}\n", fakeawsManagementID, fakeawsManagementID)
+	fmt.Fprintf(&b, "management_account: %q\norganizational_units: [%s]\n", fakeawsManagementID, strings.Join(o.OUs, ", "))
+	fmt.Fprintf(&b, "accounts:\n  - {id: %q, name: Management}\n", fakeawsManagementID)
 	ids := map[string]string{"": fakeawsManagementID}
 	for i, name := range o.Members {
 		ids[name] = fakeawsMemberID(i)
-		fmt.Fprintf(&b, "  - {id: %q, name: %s}\n", ids[name], name)
+		fmt.Fprintf(&b, "  - {id: %q, name: %s, ou: %q}\n", ids[name], name, o.MemberOU[name])
 	}
 	b.WriteString("buckets:\n")
 	for _, bk := range o.Buckets {
@@ -178,6 +185,9 @@ func startMotoSide(t *testing.T, org *diffOrg) diffSide {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := createOUs(ctx, srv, org, created.Members); err != nil {
+		t.Fatalf("moto: %v", err)
+	}
 	mgmt := srv.ManagementConfig()
 	configs := map[string]aws.Config{"": mgmt}
 	for name, id := range created.Members {
@@ -196,4 +206,35 @@ func startMotoSide(t *testing.T, org *diffOrg) diffSide {
 		t.Fatalf("moto: seed: %v", err)
 	}
 	return diffSide{Name: "moto", Mgmt: mgmt}
+}
+
+// createOUs builds the OU tree in moto and moves the members into it.
+func createOUs(ctx context.Context, srv *mototest.Server, org *diffOrg, ids map[string]string) error {
+	client := mototest.NewOrganizations(srv.ManagementConfig())
+	roots, err := client.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil || len(roots.Roots) != 1 {
+		return fmt.Errorf("list roots: %d roots, %v", len(roots.Roots), err)
+	}
+	rootID := aws.ToString(roots.Roots[0].Id)
+	ouIDs := map[string]string{"": rootID}
+	for _, p := range org.OUs {
+		parent, name := "", p
+		if i := strings.LastIndex(p, "/"); i >= 0 {
+			parent, name = p[:i], p[i+1:]
+		}
+		out, err := client.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{
+			ParentId: aws.String(ouIDs[parent]), Name: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("create OU %s: %w", p, err)
+		}
+		ouIDs[p] = aws.ToString(out.OrganizationalUnit.Id)
+	}
+	for member, ou := range org.MemberOU {
+		_, err := client.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(ids[member]),
+			SourceParentId: aws.String(rootID), DestinationParentId: aws.String(ouIDs[ou])})
+		if err != nil {
+			return fmt.Errorf("move %s to %s: %w", member, ou, err)
+		}
+	}
+	return nil
 }
