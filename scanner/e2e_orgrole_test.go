@@ -1,0 +1,60 @@
+package scanner
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// From a delegated audit account: the organization role is assumed first
+// (with ExternalId) and its session assumes the member roles.
+func TestE2EOrganizationRoleFromAuditAccount(t *testing.T) {
+	srv := emulateYAML(t, `
+management_account: "111111111111"
+accounts:
+  - id: "111111111111"
+    name: Mgmt
+    roles:
+      - {name: OrgReader, trust: ["999999999999"], external_id: "audit-xid"}
+  - id: "222222222222"
+    name: Member
+    roles:
+      - {name: Auditor, trust: ["111111111111"], external_id: "audit-xid"}
+  - id: "999999999999"
+    name: Audit
+buckets:
+  - {name: member-bucket, account: "222222222222", ownership: ObjectWriter}
+  - {name: audit-bucket, account: "999999999999"}
+  - {name: mgmt-bucket, account: "111111111111"}
+`)
+	ak, sk, ok := srv.Emulator.CredentialsFor("999999999999")
+	if !ok {
+		t.Fatal("no credentials for the audit account")
+	}
+	cfg := awsConfigFor(srv)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(ak, sk, "")
+	opts := DefaultOptions()
+	opts.OrganizationRoleARN = "arn:aws:iam::111111111111:role/OrgReader"
+	opts.MemberRoleName = "Auditor"
+	opts.ExternalID = "audit-xid"
+	s, err := New(cfg, opts, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Scan(t.Context(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete || len(res.Buckets) != 3 {
+		t.Fatalf("complete %v, accounts %+v, buckets %+v", res.Complete, res.Accounts, res.Buckets)
+	}
+	c := srv.Emulator.Counters()
+	// Org role once; Member via the role; Audit (the caller) and Mgmt (the
+	// organization role's own account) with no AssumeRole of their own.
+	if c.ByOperation["AssumeRole"] != 2 || c.Total != res.Calls.MinCalls {
+		t.Errorf("AssumeRole %d, calls %d, min %d: %v", c.ByOperation["AssumeRole"], c.Total, res.Calls.MinCalls, c.ByOperation)
+	}
+	if c.ByAccountOperation["999999999999"]["ListAccounts"] != 0 || c.ByAccountOperation["111111111111"]["ListAccounts"] != 1 {
+		t.Errorf("ListAccounts must run as the organization role: %v", c.ByAccountOperation)
+	}
+}
