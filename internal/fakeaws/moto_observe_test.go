@@ -67,8 +67,10 @@ type observer struct {
 	obs   observation
 }
 
-// observe drives one side through exactly the same SDK calls.
-func observe(t *testing.T, side diffSide, org *diffOrg) observation {
+// observe drives one side through exactly the same SDK calls. The observer
+// it returns holds the observation and, for later probes, the account maps
+// and each account's credentials.
+func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	t.Helper()
 	o := &observer{t: t, ctx: context.Background(), org: org, mgmt: side.Mgmt,
 		names: map[string]string{}, ids: map[string]string{}, cfgs: map[string]aws.Config{"": side.Mgmt}}
@@ -82,7 +84,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) observation {
 	o.regions()
 	o.objects()
 	o.misses()
-	return o.obs
+	return o
 }
 
 func (o *observer) fatalf(format string, args ...any) {
