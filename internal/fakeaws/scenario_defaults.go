@@ -36,7 +36,9 @@ func applyDefaults(sc *Scenario) {
 		sc.Faults.Seed = 1
 	}
 	if !hasAccount(sc.Accounts, sc.ManagementAccount) && sc.ManagementAccount != "" {
-		sc.Accounts = append([]AccountSpec{{ID: sc.ManagementAccount, Name: "management"}}, sc.Accounts...)
+		// Appended, not prepended: validation paths (accounts[i]) must keep
+		// pointing at the lines the user wrote.
+		sc.Accounts = append(sc.Accounts, AccountSpec{ID: sc.ManagementAccount, Name: "management"})
 	}
 	sc.OrganizationalUnits = withParentOUs(sc.OrganizationalUnits)
 	for i := range sc.Accounts {

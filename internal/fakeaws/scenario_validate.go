@@ -34,6 +34,10 @@ const (
 	maxGeneratedAccounts = 100_000
 	maxBucketsPerAccount = 10_000
 	maxGeneratedOUs      = 1_000
+	maxGeneratedBuckets  = 1_000_000
+	// maxObjectVersions caps versions of one explicit object entry: those
+	// versions are materialized (generated objects are not, and have no cap).
+	maxObjectVersions = 10_000
 )
 
 // validator collects problems, each tied to a key path and, when the
@@ -133,6 +137,9 @@ func (v *validator) validateBeforeDefaults(sc *Scenario) {
 		}
 		if g.BucketsPerAccount < 0 || g.BucketsPerAccount > maxBucketsPerAccount {
 			v.add("generate.buckets_per_account", "must be 0..%d, got %d", maxBucketsPerAccount, g.BucketsPerAccount)
+		}
+		if int64(g.Accounts)*int64(g.BucketsPerAccount) > maxGeneratedBuckets {
+			v.add("generate", "accounts x buckets_per_account must be at most %d buckets", maxGeneratedBuckets)
 		}
 		if g.ObjectsPerBucket < 0 {
 			v.add("generate.objects_per_bucket", "must not be negative, got %d", g.ObjectsPerBucket)
@@ -302,8 +309,8 @@ func (v *validator) validateObject(path string, o *ObjectSpec, accounts map[stri
 	if o.Size < 0 {
 		v.add(path+".size", "must not be negative, got %d", o.Size)
 	}
-	if o.Versions < 0 {
-		v.add(path+".versions", "must not be negative, got %d", o.Versions)
+	if o.Versions < 0 || o.Versions > maxObjectVersions {
+		v.add(path+".versions", "must be 0..%d, got %d (use generated for large counts)", maxObjectVersions, o.Versions)
 	}
 }
 
