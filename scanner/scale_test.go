@@ -23,9 +23,40 @@ generate: {accounts: 1000, buckets_per_account: 20, not_enforced_fraction: 0.2, 
 faults: {latency: 20ms}
 `)
 	opts := DefaultOptions()
+	var b *budget
+	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
+		b = newBudget(opts.Concurrency)
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(b, opts.Concurrency)), b
+	})
+	// Sample how full the budget is kept.
+	stop := make(chan struct{})
+	samples, sum := 0, int64(0)
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if b != nil {
+					samples++
+					sum += b.inFlight.Load()
+				}
+			}
+		}
+	}()
 	start := time.Now()
-	res := scanEmulator(t, srv, opts, nil)
+	res, err := s.Scan(t.Context(), nil, nil)
 	wall := time.Since(start)
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("mean requests in flight %.1f of %d", float64(sum)/float64(max(samples, 1)), opts.Concurrency)
 	calls := srv.Emulator.Counters().Total
 	bound := max(time.Duration(res.Calls.CriticalPath)*latency, time.Duration(calls)*latency/time.Duration(opts.Concurrency))
 	t.Logf("accounts %d buckets %d objects %d calls %d min_calls %d critical_path %d wall %.2fs bound %.2fs ratio %.3f",
