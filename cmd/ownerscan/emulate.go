@@ -46,6 +46,8 @@ func (a *app) emulateCommand(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.stdout, "export AWS_ACCESS_KEY_ID=%s\n", accessKey)
 	fmt.Fprintf(a.stdout, "export AWS_SECRET_ACCESS_KEY=%s\n", secretKey)
 	fmt.Fprintf(a.stdout, "export AWS_REGION=%s\n", demoRegion)
+	// aws CLI v1 (botocore) reads only AWS_DEFAULT_REGION.
+	fmt.Fprintf(a.stdout, "export AWS_DEFAULT_REGION=%s\n", demoRegion)
 	logger.With("component", "cli").Info("emulator serving; stop with Ctrl-C",
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "counters", srv.URL+"/_fakeaws/counters")
 

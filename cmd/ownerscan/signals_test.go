@@ -178,7 +178,7 @@ func TestEmulate(t *testing.T) {
 	a, sigs, _, done := startApp(t, "emulate", "--addr", "127.0.0.1:0")
 	stdout := a.stdout.(*syncBuffer)
 	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(stdout.String(), "\n") < 4 {
+	for strings.Count(stdout.String(), "\n") < 5 {
 		if time.Now().After(deadline) {
 			t.Fatalf("emulate printed %q; stderr:\n%s", stdout.String(), a.stderr)
 		}
@@ -193,7 +193,7 @@ func TestEmulate(t *testing.T) {
 		}
 		env[k] = v
 	}
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"} {
 		if env[k] == "" {
 			t.Errorf("no export of %s in %q", k, stdout.String())
 		}
