@@ -30,6 +30,9 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d, want %d (findings); stderr:\n%s", code, exitFindings, stderr)
 	}
 	checkReportFiles(t, out)
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("missing output folder not created 0700: %v %v", st.Mode(), err)
+	}
 	if !strings.Contains(stdout, "our-shared-widgets") && !strings.Contains(stdout, "333333333333") {
 		t.Errorf("summary names neither the motivating bucket nor AccountC:\n%s", stdout)
 	}
