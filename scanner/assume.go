@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"time"
 
@@ -45,9 +46,8 @@ func accountOfARN(arn string) string {
 }
 
 // assumedRole returns cached, early-refreshing credentials of a role:
-// stscreds asks STS only when the cache is empty or within the expiry
-// window (a fifth of the session, jittered by 10% so thousands of accounts
-// do not refresh at once). Concurrent Retrieve calls share one AssumeRole.
+// stscreds asks STS only when the cache is empty or the session is near its
+// end. Concurrent Retrieve calls share one AssumeRole.
 func assumedRole(api STSAPI, arn, externalID, sessionName string, d time.Duration) *aws.CredentialsCache {
 	p := stscreds.NewAssumeRoleProvider(api, arn, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = sessionName
@@ -56,10 +56,26 @@ func assumedRole(api STSAPI, arn, externalID, sessionName string, d time.Duratio
 			o.ExternalID = aws.String(externalID)
 		}
 	})
-	return aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
-		o.ExpiryWindow = d / 5
-		o.ExpiryWindowJitterFrac = 0.1
-	})
+	return aws.NewCredentialsCache(earlyRefresh{p})
+}
+
+// earlyRefresh moves a session's expiry forward by a fifth of the lifetime
+// STS actually granted (at most 2 minutes), less up to 10% jitter so that
+// thousands of accounts do not refresh at once. A fixed ExpiryWindow on the
+// cache would not do: a role whose maximum session is shorter than the
+// window would make every call refresh.
+type earlyRefresh struct{ aws.CredentialsProvider }
+
+func (e earlyRefresh) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := e.CredentialsProvider.Retrieve(ctx)
+	if err != nil || !c.CanExpire {
+		return c, err
+	}
+	life := time.Until(c.Expires)
+	window := min(life/5, 2*time.Minute)
+	window += time.Duration(rand.Int64N(int64(window/10) + 1))
+	c.Expires = c.Expires.Add(-window)
+	return c, nil
 }
 
 // retrieveNow fetches credentials once, so that a denied AssumeRole fails

@@ -2,19 +2,20 @@ package scanner
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aws/smithy-go/middleware"
 )
 
 // budget is the ONE limit on API requests in flight (Options.Concurrency),
 // shared by the organization walk, role assumption, bucket checks and
-// listings. It is enforced on HTTP attempts (budgetedClient), so every call,
-// retry included, holds exactly one slot from sending the request until its
-// response body is closed.
+// listings. It is enforced per attempt by budgetMiddleware, installed in
+// every SDK client of a scan, so every call, retry included, holds exactly
+// one slot from signing until its response is decoded.
 //
 // Waiters in the priority lane (see withPriority) are served before the
 // others: account work (AssumeRole, ListBuckets, region lookups) goes first so
@@ -115,23 +116,48 @@ func removeWaiter(q *[]chan struct{}, ch chan struct{}) bool {
 	return false
 }
 
+// budgetMiddleware holds a budget slot for one attempt of an operation,
+// from just before the request is signed until its response is
+// deserialized. It sits in the Finalize step after the retry middleware
+// (so every attempt counts) and after credential retrieval (so a refresh's
+// own AssumeRole never waits behind the request that needs it), right
+// before "Signing": a request that waited for a slot is signed when it
+// leaves, never with a signature (or session) that aged in the queue.
+type budgetMiddleware struct{ b *budget }
+
+func (budgetMiddleware) ID() string { return "ownerscan.RequestBudget" }
+
+func (m budgetMiddleware) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	if err := m.b.acquire(ctx); err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+	}
+	defer m.b.release()
+	return next.HandleFinalize(ctx, in)
+}
+
+// addBudget is an APIOptions entry installing budgetMiddleware.
+func addBudget(b *budget) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		return s.Finalize.Insert(budgetMiddleware{b}, "Signing", middleware.Before)
+	}
+}
+
 // httpDoer is aws.HTTPClient.
 type httpDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// budgetedClient is the aws.HTTPClient of every SDK client of a scan: it
-// holds a budget slot per HTTP attempt and bounds each attempt's wait for
-// response headers (attemptTimeout), so a stalled call is retried by the
-// SDK retryer (it reports a connection error) instead of waited on forever.
-type budgetedClient struct {
+// timeoutClient is the aws.HTTPClient of every SDK client of a scan: it
+// bounds each attempt's wait for response headers (attemptTimeout), so a
+// stalled call is retried by the SDK retryer (it reports a connection
+// error) instead of waited on forever.
+type timeoutClient struct {
 	next           httpDoer
-	budget         *budget
 	attemptTimeout time.Duration
 }
 
-// errAttemptTimeout is returned when an attempt got no response headers in
-// time. ConnectionError makes the SDK's standard retryer retry it.
+// attemptTimeoutError is returned when an attempt got no response headers
+// in time. ConnectionError makes the SDK's standard retryer retry it.
 type attemptTimeoutError struct{ after time.Duration }
 
 func (e attemptTimeoutError) Error() string {
@@ -140,54 +166,36 @@ func (e attemptTimeoutError) Error() string {
 func (attemptTimeoutError) ConnectionError() bool { return true }
 func (attemptTimeoutError) Timeout() bool         { return true }
 
-func (c *budgetedClient) Do(req *http.Request) (*http.Response, error) {
+func (c *timeoutClient) Do(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
-	if err := c.budget.acquire(parent); err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(parent)
 	var timedOut atomic.Bool
-	var timer *time.Timer
-	if c.attemptTimeout > 0 {
-		timer = time.AfterFunc(c.attemptTimeout, func() { timedOut.Store(true); cancel() })
-	}
+	timer := time.AfterFunc(c.attemptTimeout, func() { timedOut.Store(true); cancel() })
 	resp, err := c.next.Do(req.WithContext(ctx))
-	if timer != nil && !timer.Stop() && err == nil {
+	if !timer.Stop() && err == nil {
 		// The timer fired as the headers arrived: the body is cancelled.
-		err = attemptTimeoutError{c.attemptTimeout}
 		resp.Body.Close()
-		resp = nil
+		resp, err = nil, attemptTimeoutError{c.attemptTimeout}
 	}
 	if err != nil {
 		cancel()
-		c.budget.release()
 		if timedOut.Load() && parent.Err() == nil {
 			return nil, attemptTimeoutError{c.attemptTimeout}
 		}
 		return nil, err
 	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, done: func() { cancel(); c.budget.release() }}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
 
-// releasingBody gives the budget slot back when the body is closed or read
-// to its end, whichever comes first.
-type releasingBody struct {
+// cancelOnClose frees the attempt's context once the body is done with.
+type cancelOnClose struct {
 	io.ReadCloser
-	once sync.Once
-	done func()
+	cancel context.CancelFunc
 }
 
-func (b *releasingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if errors.Is(err, io.EOF) {
-		b.once.Do(b.done)
-	}
-	return n, err
-}
-
-func (b *releasingBody) Close() error {
+func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
-	b.once.Do(b.done)
+	b.cancel()
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Retry and timeout settings of every client (issue 5).
@@ -39,20 +40,26 @@ func newRetryer() aws.Retryer {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
+		// A session that expired between signing and arrival (a long
+		// queue, a clock step) is retried: the next attempt fetches fresh
+		// credentials.
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: map[string]struct{}{
+			"ExpiredToken": {}, "ExpiredTokenException": {}, "RequestExpired": {},
+		}})
 	})
 }
 
 // newHTTPClient builds the one HTTP client of a scan: a transport that keeps
 // as many idle connections per host as requests may be in flight (the
 // default of 10 would close and reopen connections at concurrency 64),
-// wrapped in the request budget.
-func newHTTPClient(b *budget, concurrency int) *budgetedClient {
+// with a per-attempt timeout.
+func newHTTPClient(concurrency int) *timeoutClient {
 	inner := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConns = concurrency * 2
 		tr.MaxIdleConnsPerHost = concurrency * 2
 		tr.MaxConnsPerHost = 0
 	})
-	return &budgetedClient{next: inner, budget: b, attemptTimeout: attemptTimeout}
+	return &timeoutClient{next: inner, attemptTimeout: attemptTimeout}
 }
 
 // awsClients is the real clientFactory: SDK clients sharing one budgeted
@@ -67,9 +74,12 @@ type awsClients struct {
 
 type s3ClientKey struct{ account, region string }
 
-func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient) *awsClients {
+// newAWSClients builds the factory of one scan: every client shares
+// httpClient and holds a slot of b per attempt.
+func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsClients {
 	base := cfg.Copy()
 	base.HTTPClient = httpClient
+	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), addBudget(b))
 	base.Retryer = newRetryer
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""

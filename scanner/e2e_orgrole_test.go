@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -57,4 +58,25 @@ buckets:
 	if c.ByAccountOperation["999999999999"]["ListAccounts"] != 0 || c.ByAccountOperation["111111111111"]["ListAccounts"] != 1 {
 		t.Errorf("ListAccounts must run as the organization role: %v", c.ByAccountOperation)
 	}
+}
+
+// Sessions that expire every second during a longer scan are refreshed
+// before use: nothing fails, and refreshes stay few.
+func TestE2EShortSessionsRefreshed(t *testing.T) {
+	srv := emulateYAML(t, pagingScenario()+"session_duration: 1s\nfaults: {latency: 30ms}\n")
+	opts := DefaultOptions()
+	opts.Concurrency = 3 // slow enough to outlive several sessions
+	start := time.Now()
+	res := scanEmulator(t, srv, opts, nil)
+	wall := time.Since(start)
+	if !res.Complete || res.Summary.BucketsFailed != 0 || res.Summary.AccountsFailed != 0 {
+		t.Fatalf("failures with short sessions: %+v", res.Summary)
+	}
+	assumes := srv.Emulator.Counters().ByOperation["AssumeRole"]
+	members := int64(res.Summary.AccountsScanned - 1)
+	// At most one session per account per 0.8 s of scan, plus the first.
+	if limit := members * (int64(wall/(800*time.Millisecond)) + 2); assumes > limit {
+		t.Errorf("%d AssumeRole calls for %d members in %v (limit %d)", assumes, members, wall, limit)
+	}
+	t.Logf("%d AssumeRole for %d members in %v", assumes, members, wall)
 }

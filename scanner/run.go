@@ -223,12 +223,14 @@ func (r *run) dispatchAccount(ctx context.Context, g *errgroup.Group, a orgAccou
 		row.Status = AccountSkipped
 		row.Error = "excluded by include_management_account: false"
 		r.outside.add(a)
+		r.progress.AccountsDone.Add(1)
 		r.send(ctx, event{account: &accountOutcome{row: row, page: int64(a.Page)}})
 		return
 	}
 	if reason := skipReason(a.State); reason != "" {
 		row.Status = AccountSkipped
 		row.Error = reason
+		r.progress.AccountsDone.Add(1)
 		r.send(ctx, event{account: &accountOutcome{row: row, page: int64(a.Page)}})
 		return
 	}

@@ -15,6 +15,20 @@
 //   - one collector goroutine receives account rows, bucket results and
 //     object records over a channel and alone writes to the ObjectSink and
 //     the result; there is no shared mutable slice.
+//
+// Calls. Exactly the minimum of DESIGN.md's performance model (calls.go):
+// an enforced bucket costs one call; regions come with ListBuckets; the OU
+// tree is walked only when a filter names an OU or root, so without one
+// Account.OUPath stays "". Owner canonical IDs resolve through
+// ownerDirectory (directory.go), which explains how objects.csv rows get a
+// correct owner_account_id while listings run alongside account work.
+//
+// Object versions listed with no Owner are counted in
+// Bucket.UnknownOwnerObjects, streamed to the sink with empty owner fields,
+// and named in the bucket's ACLS_ENABLED finding; such a bucket is never
+// compliant (it is not enforced, or S3 would have reported the owner).
+// They raise no CROSS_ACCOUNT_OBJECTS finding: nothing says another
+// account owns them.
 package scanner
 
 import (
@@ -60,7 +74,7 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
 	}
 	return newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		return newAWSClients(cfg, newHTTPClient(b, opts.Concurrency)), b
+		return newAWSClients(cfg, newHTTPClient(opts.Concurrency), b), b
 	}), nil
 }
 
