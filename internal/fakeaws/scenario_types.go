@@ -132,7 +132,7 @@ type Caller struct {
 	AccessKeyID string
 	AccountID   string
 	CanonicalID string // of AccountID
-	ARN         string // arn:aws:iam::<acct>:root, or arn:aws:sts::<acct>:assumed-role/<role>/<session>
+	ARN         string // arn:aws:iam::<acct>:user/fakeaws-admin, or arn:aws:sts::<acct>:assumed-role/<role>/<session>
 	Region      string // the region of the SigV4 credential scope
 	Service     string // s3 | sts | organizations
 }
