@@ -1,3 +1,14 @@
+// Package fakeaws is a local AWS emulator for ownerscan's tests, benchmarks
+// and demo: one http.Handler on loopback that speaks the real wire protocols
+// of S3 (REST-XML), STS (Query) and Organizations (JSON 1.1), verifies SigV4
+// signatures, maps access keys to accounts, and reproduces S3 Object
+// Ownership. A Scenario (YAML, see ParseScenario) describes the
+// organization; BuiltinScenario is the demo one.
+//
+// Request pipeline (Emulator.ServeHTTP): classify and count the call, then
+// authenticate it (the service comes from the credential scope), inject
+// faults (latency, reset, throttle, deny), and dispatch to S3, STS or
+// Organizations.
 package fakeaws
 
 import (
