@@ -173,3 +173,17 @@ func TestAssumeRoleSessionDurationCapAndExpiry(t *testing.T) {
 		t.Errorf("s3 status %d, want 400", st)
 	}
 }
+
+// BenchmarkGetCallerIdentity measures one signed STS round trip through the
+// SDK and the emulator (SigV4 verification included).
+func BenchmarkGetCallerIdentity(b *testing.B) {
+	srv := coreServe(b, coreScenario(b, coreSmallOrg))
+	client := coreSTS(coreAccountConfig(b, srv, "111111111111"))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
