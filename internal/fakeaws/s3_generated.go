@@ -172,13 +172,23 @@ func (g *generatedObjects) versionID(i int64, v int) string {
 		return nullVersionID
 	}
 	var b [32]byte
+	return string(g.appendVersionID(b[:0], i, v))
+}
+
+// appendVersionID appends the version ID of version v of key i.
+func (g *generatedObjects) appendVersionID(dst []byte, i int64, v int) []byte {
+	if g.nullIDs {
+		return append(dst, nullVersionID...)
+	}
 	a, c := g.hash(i, 100+uint64(v)), g.hash(i, 200+uint64(v))
 	const hexd = "0123456789abcdef"
 	for j := 0; j < 16; j++ {
-		b[j] = hexd[(a>>(4*j))&15]
-		b[16+j] = hexd[(c>>(4*j))&15]
+		dst = append(dst, hexd[(a>>(4*j))&15])
 	}
-	return string(b[:])
+	for j := 0; j < 16; j++ {
+		dst = append(dst, hexd[(c>>(4*j))&15])
+	}
+	return dst
 }
 
 // versionIndex returns v for a version ID of key i.
@@ -195,18 +205,33 @@ func (g *generatedObjects) lastModified(i int64, v int) time.Time {
 	return s3BaseTime.Add(time.Duration(i*int64(g.versions)+int64(v)) * time.Second)
 }
 
-// seedString is the string whose md5 is the ETag and whose repetition is the
-// content of version v of key i.
+// appendSeed appends the string whose md5 is the ETag and whose
+// repetition is the content of version v of key i.
+func (g *generatedObjects) appendSeed(dst []byte, i int64, v int) []byte {
+	dst = append(dst, "fakeaws generated "...)
+	dst = append(dst, g.bucket...)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, i, 10)
+	dst = append(dst, ' ')
+	return strconv.AppendInt(dst, int64(v), 10)
+}
+
 func (g *generatedObjects) seedString(i int64, v int) string {
-	return "fakeaws generated " + g.bucket + " " + strconv.FormatInt(i, 10) + " " + strconv.Itoa(v)
+	return string(g.appendSeed(nil, i, v))
+}
+
+// appendETagHex appends the 32 hex digits of the ETag (without quotes).
+func (g *generatedObjects) appendETagHex(dst []byte, i int64, v int) []byte {
+	var buf [128]byte
+	sum := md5.Sum(g.appendSeed(buf[:0], i, v))
+	return hex.AppendEncode(dst, sum[:])
 }
 
 func (g *generatedObjects) etag(i int64, v int) string {
-	sum := md5.Sum([]byte(g.seedString(i, v)))
-	var b [34]byte
-	b[0], b[33] = '"', '"'
-	hex.Encode(b[1:33], sum[:])
-	return string(b[:])
+	b := make([]byte, 0, 34)
+	b = append(b, '"')
+	b = g.appendETagHex(b, i, v)
+	return string(append(b, '"'))
 }
 
 // view returns version v of key i as a listing entry.

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -89,8 +90,55 @@ func (x *xmlBuf) boolElem(name string, v bool) {
 
 func (x *xmlBuf) timeElem(name string, t time.Time) {
 	x.open(name)
-	x.b = t.UTC().AppendFormat(x.b, s3TimeLayout)
+	x.b = appendS3Time(x.b, t)
 	x.close(name)
+}
+
+// etagElem writes <ETag> for a quoted hex ETag without the escaping scan.
+func (x *xmlBuf) etagElem(etag string) {
+	inner, ok := strings.CutPrefix(etag, `"`)
+	inner, ok2 := strings.CutSuffix(inner, `"`)
+	if !ok || !ok2 || strings.ContainsAny(inner, `&<>"'`) {
+		x.elem("ETag", etag)
+		return
+	}
+	x.b = append(x.b, "<ETag>&#34;"...)
+	x.b = append(x.b, inner...)
+	x.b = append(x.b, "&#34;</ETag>"...)
+}
+
+// appendS3Time appends t as 2006-01-02T15:04:05.000Z, by hand: listings
+// format a timestamp per entry and time.Format is the slower path.
+func appendS3Time(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	dst = appendDigits(dst, year, 4)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, int(month), 2)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, day, 2)
+	dst = append(dst, 'T')
+	dst = appendDigits(dst, hour, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, minute, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, sec, 2)
+	dst = append(dst, '.')
+	dst = appendDigits(dst, t.Nanosecond()/1e6, 3)
+	return append(dst, 'Z')
+}
+
+// appendDigits appends n (0 <= n) zero-padded to width digits.
+func appendDigits(dst []byte, n, width int) []byte {
+	var b [8]byte
+	i := len(b)
+	for i > 0 && (n > 0 || len(b)-i < width) {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(dst, b[i:]...)
 }
 
 // ownerElem writes <Owner><ID>id</ID></Owner>. DisplayName is gone from S3
