@@ -26,38 +26,46 @@ func pageFromSDK(out *s3.ListObjectVersionsOutput, p *Page) error {
 		}
 		return d, nil
 	}
-	vs, dms := out.Versions, out.DeleteMarkers
-	for len(vs) > 0 || len(dms) > 0 {
-		var e Entry
+	versions := make([]Entry, 0, len(out.Versions))
+	for _, v := range out.Versions {
+		e := Entry{VersionID: aws.ToString(v.VersionId), IsLatest: aws.ToBool(v.IsLatest),
+			Size: aws.ToInt64(v.Size), LastModified: aws.ToTime(v.LastModified)}
+		if v.Owner != nil {
+			e.HasOwner, e.OwnerID = true, aws.ToString(v.Owner.ID)
+		}
 		var err error
-		takeVersion := len(dms) == 0
-		if !takeVersion && len(vs) > 0 {
-			vk, dk := aws.ToString(vs[0].Key), aws.ToString(dms[0].Key)
-			takeVersion = vk < dk || vk == dk && !aws.ToTime(dms[0].LastModified).After(aws.ToTime(vs[0].LastModified))
-		}
-		if takeVersion {
-			v := vs[0]
-			vs = vs[1:]
-			e = Entry{VersionID: aws.ToString(v.VersionId), IsLatest: aws.ToBool(v.IsLatest),
-				Size: aws.ToInt64(v.Size), LastModified: aws.ToTime(v.LastModified)}
-			e.Key, err = dec(v.Key)
-			if v.Owner != nil {
-				e.HasOwner, e.OwnerID = true, aws.ToString(v.Owner.ID)
-			}
-		} else {
-			m := dms[0]
-			dms = dms[1:]
-			e = Entry{VersionID: aws.ToString(m.VersionId), IsLatest: aws.ToBool(m.IsLatest),
-				IsDeleteMarker: true, LastModified: aws.ToTime(m.LastModified)}
-			e.Key, err = dec(m.Key)
-			if m.Owner != nil {
-				e.HasOwner, e.OwnerID = true, aws.ToString(m.Owner.ID)
-			}
-		}
-		if err != nil {
+		if e.Key, err = dec(v.Key); err != nil {
 			return err
 		}
-		p.Entries = append(p.Entries, e)
+		versions = append(versions, e)
+	}
+	markers := make([]Entry, 0, len(out.DeleteMarkers))
+	for _, m := range out.DeleteMarkers {
+		e := Entry{VersionID: aws.ToString(m.VersionId), IsLatest: aws.ToBool(m.IsLatest),
+			IsDeleteMarker: true, LastModified: aws.ToTime(m.LastModified)}
+		if m.Owner != nil {
+			e.HasOwner, e.OwnerID = true, aws.ToString(m.Owner.ID)
+		}
+		var err error
+		if e.Key, err = dec(m.Key); err != nil {
+			return err
+		}
+		markers = append(markers, e)
+	}
+	// Merge on decoded keys (encoded keys sort differently).
+	for len(versions) > 0 || len(markers) > 0 {
+		takeVersion := len(markers) == 0
+		if !takeVersion && len(versions) > 0 {
+			v, m := &versions[0], &markers[0]
+			takeVersion = v.Key < m.Key || v.Key == m.Key && !m.LastModified.After(v.LastModified)
+		}
+		if takeVersion {
+			p.Entries = append(p.Entries, versions[0])
+			versions = versions[1:]
+		} else {
+			p.Entries = append(p.Entries, markers[0])
+			markers = markers[1:]
+		}
 	}
 	for _, cp := range out.CommonPrefixes {
 		s, err := dec(cp.Prefix)

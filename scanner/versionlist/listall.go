@@ -1,0 +1,420 @@
+package versionlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/semaphore"
+)
+
+// Options tune ListAll.
+type Options struct {
+	// Parallelism is how many ListObjectVersions requests of this bucket
+	// may be in flight at once (default 8). 1 lists serially.
+	Parallelism int
+	// Budget, when set, is a limit shared with other work (other buckets,
+	// other calls): every request holds one unit of it while in flight.
+	Budget *semaphore.Weighted
+	// MaxVersions stops the listing after that many entries (0: no limit);
+	// ListAll then returns ErrMaxVersions if the bucket held more.
+	MaxVersions int64
+	// SDKDecoder decodes pages with the SDK's deserializer instead of the
+	// fast decoder, for comparisons.
+	SDKDecoder bool
+	// MaxKeys is the page size asked for (0: S3's default, 1,000).
+	MaxKeys int32
+	// NoDiscovery skips the Delimiter "/" request that learns a large
+	// bucket's common prefixes before splitting it.
+	NoDiscovery bool
+	// Logger receives a debug line per bucket (default: discard).
+	Logger *slog.Logger
+}
+
+// ErrMaxVersions is returned by ListAll when it stopped at
+// Options.MaxVersions and the bucket held more entries.
+var ErrMaxVersions = errors.New("versionlist: stopped at the maximum number of versions")
+
+// Stats describe one ListAll run.
+type Stats struct {
+	Calls   int64 // ListObjectVersions requests made
+	Ranges  int   // key ranges listed
+	Entries int64 // entries emitted
+}
+
+// ListAll lists every object version and delete marker of bucket exactly
+// once and hands them to emit, page by page.
+//
+// The key space is split into disjoint ranges (after, upto]: a range's
+// lister starts with key-marker=after, follows NextKeyMarker and
+// NextVersionIdMarker (so versions of one key that span pages continue
+// where they stopped), and keeps only entries whose key is <= upto, ending
+// at the first key beyond. Every key, and so every version of it, falls in
+// exactly one range. Ranges are split while they are being listed, at
+// markers above the last key-marker their lister used, so nothing already
+// emitted moves; split markers come from the bucket's common prefixes
+// (one Delimiter "/" request once the bucket proves larger than a page)
+// and from the keys seen (see splitMarkers).
+//
+// A bucket that fits in one page costs exactly one request.
+//
+// emit is called from one goroutine at a time, never concurrently; pages
+// of different ranges interleave. It must not keep the *Page or its
+// Entries slice after returning (both are reused); the strings in entries
+// may be kept. An error from emit stops the listing and is returned.
+func ListAll(ctx context.Context, c Lister, bucket string, opts Options, emit func(*Page) error) error {
+	_, err := ListAllStats(ctx, c, bucket, opts, emit)
+	return err
+}
+
+// ListAllStats is ListAll, also returning what the listing cost.
+func ListAllStats(ctx context.Context, c Lister, bucket string, opts Options, emit func(*Page) error) (Stats, error) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 8
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	l := &lister{
+		ctx: ctx, c: c, bucket: bucket, opts: opts, emit: emit,
+		results: make(chan fetched, opts.Parallelism+1),
+	}
+	if opts.Parallelism == 1 {
+		l.discovery = discoveryDone
+	}
+	err := l.run(cancel)
+	l.opts.Logger.Debug("listed bucket versions", "component", "versionlist", "bucket", bucket,
+		"calls", l.stats.Calls, "ranges", len(l.ranges), "entries", l.stats.Entries, "error", err)
+	l.stats.Ranges = len(l.ranges)
+	return l.stats, err
+}
+
+// keyRange is the part (after, upto] of the key space one lister covers.
+type keyRange struct {
+	upto      string // inclusive upper bound, when bounded
+	bounded   bool
+	hint      string // for unbounded ranges: no key is expected above it
+	keyMarker string // the next request's markers
+	verMarker string
+	first     string // first key this range received
+	pages     int    // pages that held entries
+	done      bool
+}
+
+type fetched struct {
+	r    *keyRange // nil: the discovery request
+	page *Page
+	err  error
+}
+
+const (
+	discoveryNone = iota
+	discoveryInFlight
+	discoveryDone
+)
+
+type lister struct {
+	ctx    context.Context
+	c      Lister
+	bucket string
+	opts   Options
+	emit   func(*Page) error
+
+	// Everything below belongs to the goroutine running run.
+	results    chan fetched
+	inFlight   int
+	ranges     []*keyRange
+	free       []*Page
+	sigma      alphabet
+	boundaries []string // sorted split markers learned from common prefixes
+	discovery  int
+	stats      Stats
+	stopped    bool // MaxVersions reached or an error: drain only
+}
+
+func (l *lister) run(cancel context.CancelFunc) error {
+	root := &keyRange{}
+	l.ranges = append(l.ranges, root)
+	l.fetch(root, nil)
+	var firstErr error
+	for l.inFlight > 0 {
+		res := <-l.results
+		l.inFlight--
+		if res.err != nil || l.stopped {
+			if res.err != nil && firstErr == nil && !l.stopped {
+				firstErr = res.err
+				l.stopped = true
+				cancel()
+			}
+			l.free = append(l.free, res.page)
+			continue
+		}
+		if res.r == nil {
+			l.absorbDiscovery(res.page)
+			l.free = append(l.free, res.page)
+			l.fill()
+			continue
+		}
+		if err := l.absorb(res.r, res.page); err != nil {
+			firstErr, l.stopped = err, true
+			cancel()
+			l.free = append(l.free, res.page)
+			continue
+		}
+		if l.discovery == discoveryNone && !res.r.done && res.r == root {
+			l.discovery = discoveryInFlight
+			l.fetch(nil, &s3.ListObjectVersionsInput{Delimiter: aws.String("/"), KeyMarker: aws.String(root.keyMarker)})
+		}
+		l.fill()
+		if err := l.emitPage(res.page); err != nil {
+			firstErr, l.stopped = err, true
+			cancel()
+		}
+		l.free = append(l.free, res.page)
+	}
+	return firstErr
+}
+
+// fetch starts one request: the next page of r, or (r nil) the discovery
+// request described by in.
+func (l *lister) fetch(r *keyRange, in *s3.ListObjectVersionsInput) {
+	if in == nil {
+		in = &s3.ListObjectVersionsInput{}
+		if r.keyMarker != "" {
+			in.KeyMarker = aws.String(r.keyMarker)
+		}
+		if r.verMarker != "" {
+			in.VersionIdMarker = aws.String(r.verMarker)
+		}
+	}
+	in.Bucket = aws.String(l.bucket)
+	in.EncodingType = types.EncodingTypeUrl
+	if l.opts.MaxKeys > 0 {
+		in.MaxKeys = aws.Int32(l.opts.MaxKeys)
+	}
+	var p *Page
+	if n := len(l.free); n > 0 {
+		p, l.free = l.free[n-1], l.free[:n-1]
+	} else {
+		p = new(Page)
+	}
+	l.inFlight++
+	l.stats.Calls++
+	go func() {
+		if b := l.opts.Budget; b != nil {
+			if err := b.Acquire(l.ctx, 1); err != nil {
+				l.results <- fetched{r, p, err}
+				return
+			}
+			defer b.Release(1)
+		}
+		_, err := listPageInto(l.ctx, l.c, in, p, l.opts.SDKDecoder)
+		if err != nil {
+			err = fmt.Errorf("versionlist: list versions of %s after %q: %w", l.bucket, aws.ToString(in.KeyMarker), err)
+		}
+		l.results <- fetched{r, p, err}
+	}()
+}
+
+// absorb applies one page to its range: drops entries beyond the range,
+// advances the markers, and starts the range's next request.
+func (l *lister) absorb(r *keyRange, p *Page) error {
+	if len(p.Entries) > 0 {
+		k := p.Entries[0].Key
+		if k < r.keyMarker || k == r.keyMarker && r.verMarker == "" {
+			return fmt.Errorf("versionlist: %s: key %q listed after key-marker %q", l.bucket, k, r.keyMarker)
+		}
+	}
+	// Keep the entries of this range; any key beyond it ends the range.
+	// (S3 sorts by key, so these are a prefix of the page; filtering does
+	// not rely on it.)
+	kept, beyond := p.Entries[:0], false
+	for _, e := range p.Entries {
+		if r.bounded && e.Key > r.upto {
+			beyond = true
+			continue
+		}
+		kept = append(kept, e)
+	}
+	p.Entries = kept
+	cut := len(kept)
+	switch {
+	case beyond || !p.IsTruncated:
+		r.done = true
+	case p.NextKeyMarker == "":
+		return fmt.Errorf("versionlist: %s: truncated page without NextKeyMarker", l.bucket)
+	case p.NextKeyMarker == r.keyMarker && p.NextVersionIDMarker == r.verMarker:
+		return fmt.Errorf("versionlist: %s: listing does not advance past %q", l.bucket, r.keyMarker)
+	case r.bounded && p.NextKeyMarker > r.upto:
+		r.done = true
+	default:
+		r.keyMarker, r.verMarker = p.NextKeyMarker, p.NextVersionIDMarker
+	}
+	if cut > 0 {
+		if r.pages == 0 {
+			r.first = p.Entries[0].Key
+		}
+		r.pages++
+		for i := 0; i < cut; i += 97 {
+			l.sigma.add(p.Entries[i].Key)
+		}
+		l.sigma.add(p.Entries[cut-1].Key)
+	}
+	if !r.done {
+		l.fetch(r, nil)
+	}
+	return nil
+}
+
+// absorbDiscovery learns split markers from the common prefixes after the
+// first page: the keys under prefix P lie in (P, prefixEnd(P)].
+func (l *lister) absorbDiscovery(p *Page) {
+	l.discovery = discoveryDone
+	root := l.ranges[0]
+	var marks []string
+	for _, cp := range p.CommonPrefixes {
+		l.sigma.add(cp)
+		for _, m := range []string{cp, prefixEnd(cp)} {
+			if m > root.keyMarker {
+				marks = append(marks, m)
+			}
+		}
+	}
+	last := ""
+	if n := len(p.Entries); n > 0 {
+		last = p.Entries[n-1].Key
+	}
+	if len(marks) > 0 && marks[len(marks)-1] > last {
+		last = marks[len(marks)-1]
+	}
+	if !p.IsTruncated && last != "" {
+		// Every key left is at most last: a bound for estimates, not for
+		// the listing (which still ends only where the bucket ends).
+		for _, r := range l.ranges {
+			if !r.bounded {
+				r.hint = last
+			}
+		}
+		if n := len(marks); n > 0 && marks[n-1] == last {
+			marks = marks[:n-1]
+		}
+	}
+	sort.Strings(marks)
+	l.boundaries = marks
+}
+
+// fill uses free request slots to split the ranges with the most left.
+func (l *lister) fill() {
+	if l.stopped || l.discovery == discoveryInFlight {
+		return
+	}
+	tried := map[*keyRange]bool{}
+	for l.inFlight < l.opts.Parallelism {
+		r := l.pick(tried)
+		if r == nil {
+			return
+		}
+		tried[r] = true
+		l.split(r, l.opts.Parallelism-l.inFlight)
+	}
+}
+
+// pick returns the splittable range expected to have the most pages left.
+func (l *lister) pick(tried map[*keyRange]bool) *keyRange {
+	var best *keyRange
+	bestLeft := 0.0
+	for _, r := range l.ranges {
+		if r.done || r.pages == 0 || tried[r] {
+			continue
+		}
+		hi, bounded := r.estimateBound()
+		left := pagesLeftEstimate(l.sigma, r.first, r.keyMarker, hi, bounded, r.pages)
+		if best == nil || left > bestLeft {
+			best, bestLeft = r, left
+		}
+	}
+	return best
+}
+
+// estimateBound is the upper end of r used for estimates: its bound, or
+// its hint when unbounded.
+func (r *keyRange) estimateBound() (string, bool) {
+	if !r.bounded && r.hint > r.keyMarker {
+		return r.hint, true
+	}
+	return r.upto, r.bounded
+}
+
+// split cuts the unlisted rest (keyMarker, upto] of r at up to k markers.
+func (l *lister) split(r *keyRange, k int) {
+	hi, bounded := r.estimateBound()
+	marks := l.knownMarkers(r, k)
+	if len(marks) == 0 {
+		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.pages, k)
+	}
+	if len(marks) == 0 {
+		return
+	}
+	// (keyMarker, m1], (m1, m2], ..., (mk, upto]: the last inherits r's
+	// bound (and hint); r keeps the first part and stops at m1.
+	for i, m := range marks {
+		nr := &keyRange{keyMarker: m, upto: r.upto, bounded: r.bounded, hint: r.hint}
+		if i+1 < len(marks) {
+			nr.upto, nr.bounded, nr.hint = marks[i+1], true, ""
+		}
+		l.ranges = append(l.ranges, nr)
+		l.fetch(nr, nil)
+	}
+	r.upto, r.bounded, r.hint = marks[0], true, ""
+}
+
+// knownMarkers picks up to k learned boundaries inside r, evenly.
+func (l *lister) knownMarkers(r *keyRange, k int) []string {
+	lo := sort.SearchStrings(l.boundaries, r.keyMarker)
+	for lo < len(l.boundaries) && l.boundaries[lo] <= r.keyMarker {
+		lo++
+	}
+	hi := len(l.boundaries)
+	if r.bounded {
+		hi = sort.SearchStrings(l.boundaries, r.upto) // boundaries < upto
+	}
+	n := hi - lo
+	if n <= 0 {
+		return nil
+	}
+	var out []string
+	for j := 1; j <= min(k, n); j++ {
+		m := l.boundaries[lo+(j*n)/(min(k, n)+1)]
+		if len(out) == 0 || m > out[len(out)-1] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// emitPage hands a page's kept entries to emit, honouring MaxVersions.
+func (l *lister) emitPage(p *Page) error {
+	if len(p.Entries) == 0 {
+		return nil
+	}
+	if max := l.opts.MaxVersions; max > 0 && l.stats.Entries+int64(len(p.Entries)) > max {
+		p.Entries = p.Entries[:max-l.stats.Entries]
+		l.stopped = true
+		l.stats.Entries += int64(len(p.Entries))
+		if len(p.Entries) > 0 {
+			if err := l.emit(p); err != nil {
+				return err
+			}
+		}
+		return ErrMaxVersions
+	}
+	l.stats.Entries += int64(len(p.Entries))
+	return l.emit(p)
+}
