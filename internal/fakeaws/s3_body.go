@@ -103,7 +103,7 @@ func isHex(s string) bool {
 	return true
 }
 
-// crc32Of is used by tests and multipart checksums.
+// crc32Of is the x-amz-checksum-crc32 value of data.
 func crc32Of(data []byte) string {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], crc32.ChecksumIEEE(data))

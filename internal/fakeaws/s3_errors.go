@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"sort"
-	"strconv"
 )
 
 // s3Error is an S3 error answer: status, code, message and the extra
@@ -95,7 +94,7 @@ func writeS3Error(w http.ResponseWriter, status int, code, message string, extra
 	x.writeTo(w, status)
 }
 
-// writeError writes e; HEAD requests get the status and headers only, as S3
+// write writes e; HEAD requests get the status and headers only, as S3
 // sends them (the SDK then derives the code from the status text).
 func (e *s3Error) write(w http.ResponseWriter, r *http.Request) {
 	for name, value := range e.headers {
@@ -125,9 +124,4 @@ func ensureRequestID(w http.ResponseWriter) string {
 	h.Set("X-Amz-Request-Id", id)
 	h.Set("X-Amz-Id-2", "fakeaws-"+id)
 	return id
-}
-
-// s3StatusText is used in messages naming an HTTP status.
-func s3StatusText(status int) string {
-	return strconv.Itoa(status) + " " + http.StatusText(status)
 }

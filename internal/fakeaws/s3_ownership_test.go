@@ -258,3 +258,52 @@ func TestSeededEnforcedBucketRemembersWriters(t *testing.T) {
 		t.Fatalf("reverted: owner %s, want C", got)
 	}
 }
+
+// TestConcurrentWritesListsAndOwnershipChanges runs writers, listers and
+// ownership flips at once (for -race) and then checks every write landed.
+func TestConcurrentWritesListsAndOwnershipChanges(t *testing.T) {
+	env := newS3Env(t, s3TestScenario(BucketSpec{Name: "busy", Account: acctB, Ownership: ownershipWriter,
+		Versioning: versioningEnabled, Writers: []string{acctC}}))
+	b, c := env.client(acctB), env.client(acctC)
+	ctx := context.Background()
+	const writes = 40
+	errs := make(chan error, 4*writes)
+	done := make(chan struct{})
+	for w, cl := range []*s3.Client{b, c} {
+		go func() {
+			for i := range writes {
+				_, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("busy"), Key: aws.String(fmt.Sprintf("w%d/%02d", w, i)),
+					Body: strings.NewReader("x")})
+				errs <- err
+			}
+		}()
+	}
+	go func() {
+		for i := range writes {
+			o := types.ObjectOwnershipBucketOwnerEnforced
+			if i%2 == 1 {
+				o = types.ObjectOwnershipObjectWriter
+			}
+			_, err := b.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("busy"),
+				OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: o}}}})
+			errs <- err
+		}
+	}()
+	go func() {
+		for range writes {
+			_, err := b.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("busy")})
+			errs <- err
+		}
+		close(done)
+	}()
+	for range 4 * writes {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	vs, _ := listAllVersions(t, b, &s3.ListObjectVersionsInput{Bucket: aws.String("busy")})
+	if len(vs) != 2*writes {
+		t.Fatalf("%d versions after %d writes", len(vs), 2*writes)
+	}
+}

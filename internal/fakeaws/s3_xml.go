@@ -12,9 +12,6 @@ import (
 // s3Namespace is the XML namespace of every S3 response document.
 const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
-// s3TimeLayout is how S3 writes timestamps inside XML bodies.
-const s3TimeLayout = "2006-01-02T15:04:05.000Z"
-
 // xmlBuf builds an S3 XML document by hand. Listings are the emulator's hot
 // path (a 10-million-version bucket is 10,000 pages), so responses are written
 // with appends instead of encoding/xml reflection.
@@ -107,8 +104,9 @@ func (x *xmlBuf) etagElem(etag string) {
 	x.b = append(x.b, "&#34;</ETag>"...)
 }
 
-// appendS3Time appends t as 2006-01-02T15:04:05.000Z, by hand: listings
-// format a timestamp per entry and time.Format is the slower path.
+// appendS3Time appends t as S3 writes timestamps in XML
+// (2006-01-02T15:04:05.000Z), by hand: listings format a timestamp per
+// entry and time.Format is the slower path.
 func appendS3Time(dst []byte, t time.Time) []byte {
 	t = t.UTC()
 	year, month, day := t.Date()
@@ -238,14 +236,4 @@ func appendURLEncoded(dst []byte, s string) []byte {
 func isUnreservedOrSlash(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '-' || c == '_' || c == '.' || c == '~' || c == '/'
-}
-
-// s3URLEncode is appendURLEncoded for a string.
-func s3URLEncode(s string) string {
-	return string(appendURLEncoded(nil, s))
-}
-
-// xmlEscapeString is appendXMLEscaped for a string.
-func xmlEscapeString(s string) string {
-	return string(appendXMLEscaped(nil, s))
 }
