@@ -1,12 +1,15 @@
 package fakeaws
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"hash"
 	"hash/crc32"
 	"io"
@@ -40,8 +43,16 @@ func (req *s3Request) readBody(limit int64, requireChecksum bool) ([]byte, *s3Er
 			with("MaxSizeAllowed", strconv.FormatInt(limit, 10))
 	}
 	h := req.r.Header
-	if enc := h.Get("Content-Encoding"); strings.Contains(enc, "aws-chunked") {
-		return nil, errNotImplemented("aws-chunked content encoding (use plain HTTP payloads)")
+	if strings.Contains(h.Get("Content-Encoding"), "aws-chunked") || strings.HasPrefix(h.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		decoded, trailers, err := decodeAWSChunked(body)
+		if err != nil {
+			return nil, newS3Error(http.StatusBadRequest, "IncompleteBody", "aws-chunked body: "+err.Error())
+		}
+		body = decoded
+		h = h.Clone()
+		for name, value := range trailers {
+			h.Set(name, value)
+		}
 	}
 	if sha := h.Get("X-Amz-Content-Sha256"); len(sha) == 64 && isHex(sha) {
 		sum := sha256.Sum256(body)
@@ -108,4 +119,39 @@ func crc32Of(data []byte) string {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], crc32.ChecksumIEEE(data))
 	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// decodeAWSChunked decodes an aws-chunked body (what SDKs send with
+// trailing checksums, normally over HTTPS only): chunks of
+// "<hex size>[;chunk-signature=...]\r\n<data>\r\n", a zero-size chunk, then
+// trailer lines "name:value". Chunk signatures are not verified.
+func decodeAWSChunked(body []byte) (data []byte, trailers map[string]string, err error) {
+	rest := body
+	for {
+		line, after, ok := bytes.Cut(rest, []byte("\r\n"))
+		if !ok {
+			return nil, nil, errors.New("missing chunk header")
+		}
+		sizeHex, _, _ := bytes.Cut(line, []byte(";"))
+		size, perr := strconv.ParseInt(string(bytes.TrimSpace(sizeHex)), 16, 64)
+		if perr != nil || size < 0 || size > int64(len(after)) {
+			return nil, nil, fmt.Errorf("bad chunk size %q", sizeHex)
+		}
+		data = append(data, after[:size]...)
+		rest = after[size:]
+		if size == 0 {
+			break
+		}
+		if !bytes.HasPrefix(rest, []byte("\r\n")) {
+			return nil, nil, errors.New("chunk not terminated by CRLF")
+		}
+		rest = rest[2:]
+	}
+	trailers = map[string]string{}
+	for _, line := range strings.Split(string(rest), "\r\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && !strings.EqualFold(name, "x-amz-trailer-signature") {
+			trailers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		}
+	}
+	return data, trailers, nil
 }
