@@ -14,6 +14,7 @@ import (
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/scanner"
 )
 
 // demoRegion is the region of the demo's AWS configuration, as in `emulate`.
@@ -77,7 +78,22 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 			Objects:    res.Summary.ObjectsScanned,
 		})
 	}
-	return err
+	return a.demoVerdict(err, res, setup.failOn)
+}
+
+// demoVerdict puts findings before incompleteness for demo's exit code. The
+// built-in organization plants an account whose role does not trust the
+// caller, so that its reports show what a failed account looks like; the
+// report still says complete: false and stderr says why, but what the demo
+// demonstrates is its findings, so it exits 1 when it has any. An
+// interrupted demo, or one with no findings, keeps the scan's code. `scan`
+// itself never does this: there, an incomplete scan is always exit 3.
+func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severity) error {
+	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res, failOn) {
+		return err
+	}
+	fmt.Fprintln(a.stderr, "ownerscan: "+oneLine(err.Error()))
+	return errFindings
 }
 
 // loadScenario reads --scenario, or returns the built-in demo organization
