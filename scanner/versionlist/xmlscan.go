@@ -79,7 +79,7 @@ func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 			break
 		}
 		c := b[i]
-		if c == quote {
+		if quote != 0 && c == quote {
 			s.i = i + 1
 			return b[start:i], hasEntity, nil
 		}
@@ -231,6 +231,9 @@ func (s *xmlScanner) name(allowColon bool) ([]byte, error) {
 	start := s.i
 	b := s.b
 	i := s.i
+	if i >= len(b) || !(b[i] == '_' || 'a' <= b[i] && b[i] <= 'z' || 'A' <= b[i] && b[i] <= 'Z') {
+		return nil, s.fail("a name must start with a letter or '_'")
+	}
 	for i < len(b) && nameByte[b[i]] {
 		i++
 	}
