@@ -134,7 +134,7 @@ func BenchmarkDecodeOnly(b *testing.B) {
 // 200 x 2 ms / 16 = 25 ms.
 func BenchmarkListAllParallel(b *testing.B) {
 	fb := newFakeBucket(generatedKeys(20000, "data/", 1))
-	fb.latency = 2 * time.Millisecond
+	fb.latency = latency()
 	srv := fb.serve(b)
 	c := newTestClient(srv.URL)
 	b.ReportAllocs()
@@ -152,4 +152,13 @@ func BenchmarkListAllParallel(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*20000/b.Elapsed().Seconds(), "versions/s")
 	b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
+}
+
+// latency is the injected per-request latency of BenchmarkListAllParallel
+// (VERSIONLIST_BENCH_LATENCY, default 2ms).
+func latency() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("VERSIONLIST_BENCH_LATENCY")); err == nil {
+		return d
+	}
+	return 2 * time.Millisecond
 }

@@ -2,9 +2,9 @@ package versionlist
 
 import (
 	"fmt"
-	"time"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // FuzzDecodeListVersions: the fast decoder never panics, and whenever it

@@ -210,7 +210,7 @@ func TestListAllSplits(t *testing.T) {
 		t.Fatalf("%d entries", len(got))
 	}
 	pages := int64(200)
-	if st.Ranges < 8 || st.Calls > pages+pages/2 {
+	if st.Ranges < 8 || st.Calls > 2*pages {
 		t.Fatalf("ranges %d calls %d for %d pages", st.Ranges, st.Calls, pages)
 	}
 	t.Logf("ranges %d calls %d (minimum %d)", st.Ranges, st.Calls, pages)
