@@ -79,6 +79,18 @@ func (b *budget) acquire(ctx context.Context) error {
 	}
 }
 
+// spare is how many slots are free with nobody waiting: requests that
+// could start now without delaying other work. A listing splits a bucket
+// only into spare slots (versionlist.Options.Spare).
+func (b *budget) spare() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.high) > 0 || len(b.low) > 0 {
+		return 0
+	}
+	return b.free
+}
+
 func (b *budget) track() {
 	n := b.inFlight.Add(1)
 	for {

@@ -2,14 +2,13 @@ package scanner
 
 import (
 	"context"
-	"fmt"
-	"net/url"
+	"errors"
+	"os"
 	"sort"
+	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/ownerscan/ownerscan/scanner/versionlist"
 )
 
 // ownerStats aggregates one bucket's versions owned by one foreign owner.
@@ -50,86 +49,79 @@ type versionEntry struct {
 	lastModified   time.Time
 }
 
-// listVersions pages through every version and delete marker of a bucket
-// (MaxKeys 1000, key-marker / version-id-marker), counting them, comparing
-// each owner with the bucket owner, and streaming foreign-owned entries to
-// the collector with their owner resolved. Objects.max_per_bucket stops the
-// listing early: the scan is then "truncated" (only if more entries
-// remained). Keys are requested URL-encoded (so any byte survives XML) and
-// decoded when S3 says it encoded them.
+// listVersions lists every version and delete marker of a bucket, counting
+// them, comparing each owner with the bucket owner, and streaming
+// foreign-owned entries to the collector with their owner resolved.
+//
+// The listing is versionlist.ListAll: pages are fast-decoded (the SDK's
+// deserializer remains the fallback), and a bucket whose first page is
+// truncated is split into disjoint key ranges listed concurrently, at most
+// listParallelism requests at a time. Every request still goes through the
+// SDK client, so it holds one slot of the scan's budget (budget.go) like
+// any other call: ListAll's own Budget option is not used. A bucket of one
+// page costs one call.
+//
+// Objects.max_per_bucket lists serially with MaxKeys cut to what the limit
+// leaves, so the calls are those of DESIGN.md's model, and stops early: the
+// scan is then "truncated" (only if more entries remained).
 func (r *run) listVersions(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome) error {
-	limit := r.opts.MaxObjectsPerBucket
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(job.name), EncodingType: s3types.EncodingTypeUrl}
-	var prevKey, prevVersion *string
-	for {
-		pageSize := int64(versionsPageSize)
-		if limit > 0 {
-			pageSize = min(pageSize, limit-out.row.ObjectsScanned)
-		}
-		in.MaxKeys = aws.Int32(int32(pageSize))
-		page, err := api.ListObjectVersions(ctx, in)
-		out.listPages++
-		if err != nil {
-			return err
-		}
-		encoded := page.EncodingType == s3types.EncodingTypeUrl
-		for _, v := range page.Versions {
+	opts := versionlist.Options{
+		Parallelism: r.listParallelism(),
+		MaxKeys:     versionsPageSize,
+		SerialPages: serialListPages,
+		Spare:       r.budget.spare,
+		MaxVersions: r.opts.MaxObjectsPerBucket,
+		Logger:      r.log,
+		SDKDecoder:  sdkDecoderForced(),
+	}
+	if opts.MaxVersions > 0 {
+		opts.Parallelism = 1
+	}
+	st, err := versionlist.ListAllStats(ctx, api, job.name, opts, func(p *versionlist.Page) error {
+		for i := range p.Entries {
+			e := &p.Entries[i]
 			r.countVersion(ctx, job, out, versionEntry{
-				key: decodeKey(aws.ToString(v.Key), encoded), versionID: aws.ToString(v.VersionId),
-				latest: aws.ToBool(v.IsLatest), owner: ownerID(v.Owner), size: aws.ToInt64(v.Size),
-				lastModified: aws.ToTime(v.LastModified),
+				key: e.Key, versionID: e.VersionID, latest: e.IsLatest, marker: e.IsDeleteMarker,
+				owner: e.OwnerID, size: e.Size, lastModified: e.LastModified,
 			})
 		}
-		for _, d := range page.DeleteMarkers {
-			r.countVersion(ctx, job, out, versionEntry{
-				key: decodeKey(aws.ToString(d.Key), encoded), versionID: aws.ToString(d.VersionId),
-				latest: aws.ToBool(d.IsLatest), marker: true, owner: ownerID(d.Owner),
-				lastModified: aws.ToTime(d.LastModified),
-			})
-		}
-		r.progress.Objects.Add(int64(len(page.Versions) + len(page.DeleteMarkers)))
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if !aws.ToBool(page.IsTruncated) {
-			out.row.ObjectScan = ObjectScanComplete
-			return nil
-		}
-		if limit > 0 && out.row.ObjectsScanned >= limit {
-			out.row.ObjectScan = ObjectScanTruncated
-			return nil
-		}
-		nextKey, nextVersion := page.NextKeyMarker, page.NextVersionIdMarker
-		if nextKey == nil && nextVersion == nil {
-			return fmt.Errorf("listing truncated without a next marker")
-		}
-		if nextKey != nil {
-			nextKey = aws.String(decodeKey(*nextKey, encoded))
-		}
-		if aws.ToString(nextKey) == aws.ToString(prevKey) && aws.ToString(nextVersion) == aws.ToString(prevVersion) {
-			return fmt.Errorf("listing repeats marker %q/%q", aws.ToString(nextKey), aws.ToString(nextVersion))
-		}
-		prevKey, prevVersion = nextKey, nextVersion
-		in.KeyMarker, in.VersionIdMarker = nextKey, nextVersion
+		r.progress.Objects.Add(int64(len(p.Entries)))
+		return ctx.Err()
+	})
+	out.listPages = st.Calls
+	switch {
+	case err == nil:
+		out.row.ObjectScan = ObjectScanComplete
+		return nil
+	case errors.Is(err, versionlist.ErrMaxVersions):
+		out.row.ObjectScan = ObjectScanTruncated
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
+	return err
 }
 
-func ownerID(o *s3types.Owner) string {
-	if o == nil {
-		return ""
-	}
-	return aws.ToString(o.ID)
-}
+// sdkDecoderEnv, set to 1, makes listings decode every page with the SDK's
+// own deserializer instead of the fast decoder: a diagnostic switch for
+// measuring the difference (cmd/ownerscan/testdata/perf), not a setting.
+const sdkDecoderEnv = "OWNERSCAN_SDK_DECODER"
 
-// decodeKey undoes encoding-type=url; a key that does not decode is kept.
-func decodeKey(key string, encoded bool) string {
-	if !encoded {
-		return key
-	}
-	if d, err := url.QueryUnescape(key); err == nil {
-		return d
-	}
-	return key
+// sdkDecoderForced reads sdkDecoderEnv once per process.
+var sdkDecoderForced = sync.OnceValue(func() bool { return os.Getenv(sdkDecoderEnv) == "1" })
+
+// serialListPages is how many pages a listing reads serially before it
+// splits the bucket: a bucket of up to this many pages costs exactly its
+// pages (DESIGN.md's minimum); a larger one pays a few extra calls to be
+// listed in parallel (versionlist.Stats).
+const serialListPages = 4
+
+// listParallelism is how many requests one bucket's listing may have in
+// flight: half the budget, so that one huge bucket uses idle capacity but
+// cannot starve the others (the budget's FIFO then shares slots between it
+// and every other waiting call).
+func (r *run) listParallelism() int {
+	return max(1, r.opts.Concurrency/2)
 }
 
 // countVersion accounts for one entry. Entries owned by the bucket owner

@@ -34,7 +34,21 @@ type Options struct {
 	NoDiscovery bool
 	// Logger receives a debug line per bucket (default: discard).
 	Logger *slog.Logger
+	// SerialPages is how many pages the first range lists one after
+	// another before the bucket is split (default 1: split as soon as the
+	// first page is truncated). Splitting costs extra calls (see Stats), so
+	// a caller counting calls lists small buckets serially.
+	SerialPages int
+	// Spare, when set, reports how many more requests could start now
+	// without waiting behind other work (e.g. free slots of a budget the
+	// caller's client enforces). Ranges are split only into spare
+	// capacity: while the caller's other work keeps every slot busy, a
+	// split would only add calls.
+	Spare func() int
 }
+
+// defaultMaxKeys is S3's page size when MaxKeys is not sent.
+const defaultMaxKeys = 1000
 
 // ErrMaxVersions is returned by ListAll when it stopped at
 // Options.MaxVersions and the bucket held more entries.
@@ -45,6 +59,13 @@ type Stats struct {
 	Calls   int64 // ListObjectVersions requests made
 	Ranges  int   // key ranges listed
 	Entries int64 // entries emitted
+	// Received counts entries decoded, including those beyond their
+	// range's bound (listed again by the next range): Received - Entries
+	// is the overlap that splitting costs.
+	Received int64
+	// EmptyCalls are requests that yielded no entry of their range
+	// (probes past the last key, or a range already covered).
+	EmptyCalls int64
 }
 
 // ListAll lists every object version and delete marker of bucket exactly
@@ -77,6 +98,7 @@ func ListAllStats(ctx context.Context, c Lister, bucket string, opts Options, em
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 8
 	}
+	opts.SerialPages = max(opts.SerialPages, 1)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -136,7 +158,15 @@ type lister struct {
 	boundaries []string // sorted split markers learned from common prefixes
 	discovery  int
 	stats      Stats
-	stopped    bool // MaxVersions reached or an error: drain only
+	stopped    bool  // MaxVersions reached or an error: drain only
+	kept       int64 // entries absorbed into their ranges so far
+	moreLeft   bool  // a range stopped at MaxVersions with entries left
+}
+
+// limitReached reports whether the entries absorbed so far reach
+// MaxVersions: no further request is worth making.
+func (l *lister) limitReached() bool {
+	return l.opts.MaxVersions > 0 && l.kept >= l.opts.MaxVersions
 }
 
 func (l *lister) run(cancel context.CancelFunc) error {
@@ -168,7 +198,7 @@ func (l *lister) run(cancel context.CancelFunc) error {
 			l.free = append(l.free, res.page)
 			continue
 		}
-		if l.discovery == discoveryNone && !res.r.done && res.r == root {
+		if l.discovery == discoveryNone && !res.r.done && res.r == root && root.pages >= l.opts.SerialPages {
 			l.discovery = discoveryInFlight
 			l.fetch(nil, &s3.ListObjectVersionsInput{Delimiter: aws.String("/"), KeyMarker: aws.String(root.keyMarker)})
 		}
@@ -178,6 +208,9 @@ func (l *lister) run(cancel context.CancelFunc) error {
 			cancel()
 		}
 		l.free = append(l.free, res.page)
+	}
+	if firstErr == nil && l.moreLeft {
+		firstErr = ErrMaxVersions
 	}
 	return firstErr
 }
@@ -196,8 +229,17 @@ func (l *lister) fetch(r *keyRange, in *s3.ListObjectVersionsInput) {
 	}
 	in.Bucket = aws.String(l.bucket)
 	in.EncodingType = types.EncodingTypeUrl
-	if l.opts.MaxKeys > 0 {
-		in.MaxKeys = aws.Int32(l.opts.MaxKeys)
+	maxKeys := int64(l.opts.MaxKeys)
+	if r != nil && l.opts.MaxVersions > 0 {
+		// Ask for no more than the limit leaves, as a serial listing
+		// stopping at the limit would.
+		if maxKeys <= 0 {
+			maxKeys = defaultMaxKeys
+		}
+		maxKeys = max(1, min(maxKeys, l.opts.MaxVersions-l.kept))
+	}
+	if maxKeys > 0 {
+		in.MaxKeys = aws.Int32(int32(maxKeys))
 	}
 	var p *Page
 	if n := len(l.free); n > 0 {
@@ -226,6 +268,7 @@ func (l *lister) fetch(r *keyRange, in *s3.ListObjectVersionsInput) {
 // absorb applies one page to its range: drops entries beyond the range,
 // advances the markers, and starts the range's next request.
 func (l *lister) absorb(r *keyRange, p *Page) error {
+	l.stats.Received += int64(len(p.Entries))
 	if len(p.Entries) > 0 {
 		k := p.Entries[0].Key
 		if k < r.keyMarker || k == r.keyMarker && r.verMarker == "" {
@@ -245,6 +288,9 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 	}
 	p.Entries = kept
 	cut := len(kept)
+	if cut == 0 {
+		l.stats.EmptyCalls++
+	}
 	switch {
 	case beyond || !p.IsTruncated:
 		r.done = true
@@ -267,7 +313,14 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 		}
 		l.sigma.add(p.Entries[cut-1].Key)
 	}
-	if !r.done {
+	l.kept += int64(cut)
+	switch {
+	case r.done:
+	case l.limitReached():
+		// S3 said the listing goes on: the bucket holds more than
+		// MaxVersions, and no request is made to show it.
+		l.moreLeft = true
+	default:
 		l.fetch(r, nil)
 	}
 	return nil
@@ -312,17 +365,23 @@ func (l *lister) absorbDiscovery(p *Page) {
 
 // fill uses free request slots to split the ranges with the most left.
 func (l *lister) fill() {
-	if l.stopped || l.discovery == discoveryInFlight {
+	if l.stopped || l.discovery == discoveryInFlight || l.limitReached() || l.ranges[0].pages < l.opts.SerialPages {
 		return
 	}
+	room := l.opts.Parallelism - l.inFlight
+	if room > 0 && l.opts.Spare != nil {
+		room = min(room, l.opts.Spare())
+	}
 	tried := map[*keyRange]bool{}
-	for l.inFlight < l.opts.Parallelism {
+	for room > 0 {
 		r := l.pick(tried)
 		if r == nil {
 			return
 		}
 		tried[r] = true
-		l.split(r, l.opts.Parallelism-l.inFlight)
+		before := l.inFlight
+		l.split(r, room)
+		room -= l.inFlight - before
 	}
 }
 
