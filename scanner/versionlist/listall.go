@@ -154,7 +154,7 @@ type lister struct {
 	inFlight   int
 	ranges     []*keyRange
 	free       []*Page
-	sigma      alphabet
+	sigma      positionAlphabets
 	boundaries []string // sorted split markers learned from common prefixes
 	discovery  int
 	stats      Stats
@@ -416,7 +416,7 @@ func (l *lister) split(r *keyRange, k int) {
 	hi, bounded := r.estimateBound()
 	marks := l.knownMarkers(r, k)
 	if len(marks) == 0 {
-		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.pages, k)
+		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, r.pages, k)
 	}
 	if len(marks) == 0 {
 		return

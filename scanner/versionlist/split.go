@@ -7,13 +7,16 @@ import (
 	"unicode/utf8"
 )
 
-// Split points are computed by reading keys as numbers. Over an alphabet
-// of the bytes seen in keys so far (sorted, ranked from 1; 0 means "end of
-// string"), a key suffix of at most n bytes is an n-digit number in radix
-// len(alphabet)+1, and that mapping preserves S3's byte order. Arithmetic
-// on these numbers gives markers between two keys that follow the keys'
-// own alphabet (decimal digits split in ten, not in 256), so the ranges
-// they delimit hold comparable numbers of keys.
+// Split points are computed by reading keys as numbers. Each byte position
+// (from the start of the key) has its own alphabet: the bytes seen at that
+// position in keys so far, sorted and ranked from 1 (0 means "end of
+// string"). A key suffix of at most n bytes is then an n-digit number in a
+// mixed radix (position i in radix len(alphabet_i)+1), and that mapping
+// preserves S3's byte order. Arithmetic on these numbers gives markers
+// between two keys that follow the keys' own shape: in "logs/000123" the
+// digits after "logs/" are decimal, so a range splits in tenths there, and
+// markers never put a letter where only digits were seen (which, with one
+// alphabet for all positions, sent most markers into gaps without keys).
 //
 // Nothing here affects exactness: a marker only decides where one range
 // ends and the next begins, and any marker strictly between the bounds
@@ -22,22 +25,90 @@ import (
 // alphabet is a set of bytes.
 type alphabet [4]uint64
 
-func (a *alphabet) add(s string) {
-	for i := 0; i < len(s); i++ {
-		a[s[i]>>6] |= 1 << (s[i] & 63)
+func (a *alphabet) set(c byte) { a[c>>6] |= 1 << (c & 63) }
+
+func (a *alphabet) setRange(lo, hi byte) {
+	for c := lo; c <= hi; c++ {
+		a.set(c)
 	}
 }
 
-func (a *alphabet) symbols() []byte {
-	var out []byte
-	for w, bitsw := range a {
-		for bitsw != 0 {
-			t := bits.TrailingZeros64(bitsw)
-			out = append(out, byte(w*64+t))
-			bitsw &^= 1 << t
+func (a *alphabet) has(c byte) bool { return a[c>>6]&(1<<(c&63)) != 0 }
+
+// size is the number of bytes in a.
+func (a *alphabet) size() int {
+	return bits.OnesCount64(a[0]) + bits.OnesCount64(a[1]) + bits.OnesCount64(a[2]) + bits.OnesCount64(a[3])
+}
+
+// rank is 1 + the number of bytes of a below c (c's rank when a has c).
+func (a *alphabet) rank(c byte) int64 {
+	w := int(c >> 6)
+	n := bits.OnesCount64(a[w] & (1<<(c&63) - 1))
+	for i := range w {
+		n += bits.OnesCount64(a[i])
+	}
+	return int64(n + 1)
+}
+
+// symbol is the byte of rank r (1-based) in a.
+func (a *alphabet) symbol(r int64) byte {
+	for w, bw := range a {
+		c := int64(bits.OnesCount64(bw))
+		if r > c {
+			r -= c
+			continue
+		}
+		for ; r > 1; r-- {
+			bw &= bw - 1
+		}
+		return byte(w*64 + bits.TrailingZeros64(bw))
+	}
+	return 0xff
+}
+
+// maxTrackedPositions bounds the positions with an alphabet of their own;
+// bytes further into a key share the last one.
+const maxTrackedPositions = 1100
+
+// positionAlphabets holds the alphabet of each byte position of the keys
+// seen so far.
+type positionAlphabets []alphabet
+
+// add records the bytes of s at their positions. A digit or an ASCII
+// letter brings its whole class (0-9, a-z, A-Z): keys are mostly counters,
+// dates, hashes and names, and a position where only "0" and "1" were seen
+// so far (the first thousand keys of a million) must still leave room for
+// "2" to "9", or the keys still unseen would fall outside the numbers.
+func (pa *positionAlphabets) add(s string) {
+	for i := 0; i < len(s); i++ {
+		j := min(i, maxTrackedPositions-1)
+		for len(*pa) <= j {
+			*pa = append(*pa, alphabet{})
+		}
+		a := &(*pa)[j]
+		c := s[i]
+		if a.has(c) {
+			continue
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			a.setRange('0', '9')
+		case c >= 'a' && c <= 'z':
+			a.setRange('a', 'z')
+		case c >= 'A' && c <= 'Z':
+			a.setRange('A', 'Z')
+		default:
+			a.set(c)
 		}
 	}
-	return out
+}
+
+func (pa positionAlphabets) at(i int) alphabet {
+	i = min(i, maxTrackedPositions-1)
+	if i < len(pa) {
+		return pa[i]
+	}
+	return alphabet{}
 }
 
 // maxDigits bounds the precision of key numbers; longer keys are compared
@@ -46,38 +117,56 @@ func (a *alphabet) symbols() []byte {
 const maxDigits = 48
 
 type keyNumbers struct {
-	prefix string // common prefix of every key involved, not encoded
-	syms   []byte
-	rank   [256]int64
-	radix  *big.Int
+	prefix string     // common prefix of every key involved, not encoded
+	alpha  []alphabet // per digit (position len(prefix)+i)
+	radix  []*big.Int
 	n      int
 }
 
-func newKeyNumbers(sigma alphabet, prefix string, strs ...string) *keyNumbers {
-	for _, s := range strs {
-		sigma.add(s[min(len(prefix), len(s)):])
-	}
-	kn := &keyNumbers{prefix: prefix, syms: sigma.symbols()}
-	for i, c := range kn.syms {
-		kn.rank[c] = int64(i + 1)
-	}
-	kn.radix = big.NewInt(int64(len(kn.syms) + 1))
+// newKeyNumbers numbers keys after prefix; strs (which all start with
+// prefix) have every byte in the alphabets, so their values are exact.
+func newKeyNumbers(pa positionAlphabets, prefix string, strs ...string) *keyNumbers {
+	kn := &keyNumbers{prefix: prefix}
 	for _, s := range strs {
 		kn.n = max(kn.n, len(s)-len(prefix))
 	}
 	kn.n = min(kn.n+2, maxDigits)
+	kn.alpha = make([]alphabet, kn.n)
+	kn.radix = make([]*big.Int, kn.n)
+	for i := range kn.n {
+		a := pa.at(len(prefix) + i)
+		for _, s := range strs {
+			if j := len(prefix) + i; j < len(s) {
+				a.set(s[j])
+			}
+		}
+		kn.alpha[i] = a
+		kn.radix[i] = big.NewInt(int64(a.size() + 1))
+	}
 	return kn
 }
 
-// value is s (which must start with the prefix) as a number.
+// value is s (which must start with the prefix) as a number. A byte not in
+// its position's alphabet counts as the next lower one followed by the
+// largest digits, so the mapping stays monotonic.
 func (kn *keyNumbers) value(s string) *big.Int {
 	v := new(big.Int)
 	d := new(big.Int)
 	s = s[len(kn.prefix):]
+	saturate := false
 	for i := range kn.n {
-		v.Mul(v, kn.radix)
-		if i < len(s) {
-			v.Add(v, d.SetInt64(kn.rank[s[i]]))
+		v.Mul(v, kn.radix[i])
+		switch {
+		case saturate:
+			v.Add(v, d.Sub(kn.radix[i], big.NewInt(1)))
+		case i < len(s):
+			a := &kn.alpha[i]
+			r := a.rank(s[i])
+			if !a.has(s[i]) {
+				r--
+				saturate = true
+			}
+			v.Add(v, d.SetInt64(r))
 		}
 	}
 	return v
@@ -85,23 +174,27 @@ func (kn *keyNumbers) value(s string) *big.Int {
 
 // top is one past the largest n-digit number: "after every key".
 func (kn *keyNumbers) top() *big.Int {
-	return new(big.Int).Exp(kn.radix, big.NewInt(int64(kn.n)), nil)
+	t := big.NewInt(1)
+	for _, r := range kn.radix {
+		t.Mul(t, r)
+	}
+	return t
 }
 
 // key turns a number back into a key: digits up to the first zero digit.
 func (kn *keyNumbers) key(v *big.Int) string {
-	digits := make([]byte, kn.n)
+	digits := make([]int64, kn.n)
 	q, r := new(big.Int).Set(v), new(big.Int)
 	for i := kn.n - 1; i >= 0; i-- {
-		q.QuoRem(q, kn.radix, r)
-		digits[i] = byte(r.Int64())
+		q.QuoRem(q, kn.radix[i], r)
+		digits[i] = r.Int64()
 	}
 	out := []byte(kn.prefix)
-	for _, d := range digits {
+	for i, d := range digits {
 		if d == 0 {
 			break
 		}
-		out = append(out, kn.syms[d-1])
+		out = append(out, kn.alpha[i].symbol(d))
 	}
 	return string(out)
 }
@@ -124,7 +217,7 @@ type rangeShape struct {
 	pagesLeft *big.Int // dist / span: pages left if the density holds
 }
 
-func measure(sigma alphabet, first, lo, hi string, bounded bool, pages int) (rangeShape, bool) {
+func measure(sigma positionAlphabets, first, lo, hi string, bounded bool, pages int) (rangeShape, bool) {
 	if pages <= 0 || bounded && hi <= lo || first > lo {
 		return rangeShape{}, false
 	}
@@ -156,7 +249,7 @@ func measure(sigma alphabet, first, lo, hi string, bounded bool, pages int) (ran
 }
 
 // pagesLeftEstimate is measure's page estimate as a float (+Inf unbounded).
-func pagesLeftEstimate(sigma alphabet, first, lo, hi string, bounded bool, pages int) float64 {
+func pagesLeftEstimate(sigma positionAlphabets, first, lo, hi string, bounded bool, pages int) float64 {
 	if !bounded {
 		return math.Inf(1)
 	}
@@ -168,34 +261,52 @@ func pagesLeftEstimate(sigma alphabet, first, lo, hi string, bounded bool, pages
 	return f
 }
 
+// minPiecePages is the smallest expected size, in pages, of a range split
+// off another: every range boundary costs on average half a page listed
+// twice (the page that runs past it), so pieces much smaller than this
+// cost more calls than the round trips they save.
+const minPiecePages = 3
+
 // splitMarkers proposes up to k markers m, lo < m < hi (hi unbounded when
 // !bounded), to split the unlisted rest of a range whose lister has read
 // pages pages of keys from first to lo. Markers start one page past lo,
-// where the request in flight is expected to end. When the rest looks
-// small next to k pages they are evenly spaced; when it looks large or is
-// unbounded they are spaced geometrically (a gallop), because the density
-// of keys far from those seen is unknown.
-func splitMarkers(sigma alphabet, first, lo, hi string, bounded bool, pages, k int) []string {
+// where the request in flight is expected to end, and are at least
+// minPiecePages expected pages apart.
+//
+// When the rest ends at a real range bound (trusted), it is cut into equal
+// parts. When its end is only a hint or unknown, the markers gallop: their
+// distances from lo grow geometrically up to the estimated end, so that
+// however far the keys really go, few markers fall past them (each costs
+// an empty request) and the ranges before the end are re-split evenly once
+// their own pages have shown their density.
+func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, trusted bool, pages, k int) []string {
 	sh, ok := measure(sigma, first, lo, hi, bounded, pages)
-	if !ok || k <= 0 || sh.pagesLeft.Cmp(big.NewInt(1)) < 0 {
+	if !ok || k <= 0 {
 		return nil
 	}
 	est := sh.pagesLeft
-	if est.IsInt64() && est.Int64() < int64(k) {
-		k = int(est.Int64())
+	if p := new(big.Int).Quo(est, big.NewInt(minPiecePages)); p.IsInt64() && p.Int64() < int64(k) {
+		k = int(p.Int64())
+	}
+	if k <= 0 {
+		return nil
 	}
 	offsets := make([]*big.Int, 0, k)
-	if bounded && est.IsInt64() && est.Int64() <= int64(4*k) {
+	if bounded && trusted {
 		for j := range k {
 			o := new(big.Int).Mul(sh.dist, big.NewInt(int64(j)))
 			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k))))
 		}
 	} else {
-		// Offsets span * 2^(e*j/k), e = log2(pages left): geometric from
-		// the page in flight towards the bound.
-		e := est.BitLen()
+		// Offsets span * max(minPiecePages*j, 2^(e*j/k) - 1) with
+		// e = log2(pages left).
+		estF, _ := new(big.Float).SetInt(est).Float64()
+		e := math.Log2(max(estF, 2))
+		span := new(big.Float).SetInt(sh.span)
 		for j := range k {
-			offsets = append(offsets, new(big.Int).Lsh(sh.span, uint(e*j/k)))
+			f := max(float64(minPiecePages*j), math.Exp2(e*float64(j)/float64(k))-1)
+			o, _ := new(big.Float).Mul(span, big.NewFloat(f)).Int(nil)
+			offsets = append(offsets, o)
 		}
 	}
 	var out []string
