@@ -128,6 +128,7 @@ type keyRange struct {
 	first     string // first key this range received
 	pages     int    // pages that held entries
 	done      bool
+	cache     estimateCache
 }
 
 type fetched struct {
@@ -316,9 +317,11 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 	l.kept += int64(cut)
 	switch {
 	case r.done:
-	case l.limitReached():
-		// S3 said the listing goes on: the bucket holds more than
-		// MaxVersions, and no request is made to show it.
+	case l.opts.MaxVersions > 0 && (l.kept > l.opts.MaxVersions || l.kept == l.opts.MaxVersions && !r.bounded):
+		// More than MaxVersions were seen, or the last range is at the
+		// limit and S3 said its listing goes on: no request is made to
+		// show it. (A bounded range at the limit asks for one entry, as
+		// the keys after its marker may lie beyond its bound.)
 		l.moreLeft = true
 	default:
 		l.fetch(r, nil)
@@ -393,13 +396,31 @@ func (l *lister) pick(tried map[*keyRange]bool) *keyRange {
 		if r.done || r.pages == 0 || tried[r] {
 			continue
 		}
-		hi, bounded := r.estimateBound()
-		left := pagesLeftEstimate(l.sigma, r.first, r.keyMarker, hi, bounded, r.pages)
+		left := l.pagesLeft(r)
 		if best == nil || left > bestLeft {
 			best, bestLeft = r, left
 		}
 	}
 	return best
+}
+
+// pagesLeft is r's estimate of pages left, recomputed only when r's
+// markers or bound moved: pick runs after every page, over every range.
+func (l *lister) pagesLeft(r *keyRange) float64 {
+	hi, bounded := r.estimateBound()
+	if c := &r.cache; !c.ok || c.lo != r.keyMarker || c.hi != hi || c.bounded != bounded {
+		*c = estimateCache{ok: true, lo: r.keyMarker, hi: hi, bounded: bounded,
+			left: pagesLeftEstimate(l.sigma, r.first, r.keyMarker, hi, bounded, r.pages)}
+	}
+	return r.cache.left
+}
+
+// estimateCache memoizes pagesLeft for one range.
+type estimateCache struct {
+	ok      bool
+	lo, hi  string
+	bounded bool
+	left    float64
 }
 
 // estimateBound is the upper end of r used for estimates: its bound, or

@@ -269,9 +269,10 @@ const minPiecePages = 3
 
 // splitMarkers proposes up to k markers m, lo < m < hi (hi unbounded when
 // !bounded), to split the unlisted rest of a range whose lister has read
-// pages pages of keys from first to lo. Markers start one page past lo,
-// where the request in flight is expected to end, and are at least
-// minPiecePages expected pages apart.
+// pages pages of keys from first to lo. Distances count from one page past
+// lo, where the request in flight is expected to end; the range keeps the
+// first piece, so that its lister goes on working, and pieces are at least
+// minPiecePages expected pages long.
 //
 // When the rest ends at a real range bound (trusted), it is cut into equal
 // parts. When its end is only a hint or unknown, the markers gallop: their
@@ -285,26 +286,27 @@ func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, truste
 		return nil
 	}
 	est := sh.pagesLeft
-	if p := new(big.Int).Quo(est, big.NewInt(minPiecePages)); p.IsInt64() && p.Int64() < int64(k) {
-		k = int(p.Int64())
+	// k markers cut the rest into k+1 pieces: the range keeps the first.
+	if p := new(big.Int).Quo(est, big.NewInt(minPiecePages)); p.IsInt64() && p.Int64()-1 < int64(k) {
+		k = int(p.Int64()) - 1
 	}
 	if k <= 0 {
 		return nil
 	}
 	offsets := make([]*big.Int, 0, k)
 	if bounded && trusted {
-		for j := range k {
+		for j := 1; j <= k; j++ {
 			o := new(big.Int).Mul(sh.dist, big.NewInt(int64(j)))
-			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k))))
+			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k+1))))
 		}
 	} else {
-		// Offsets span * max(minPiecePages*j, 2^(e*j/k) - 1) with
+		// Offsets span * max(minPiecePages*j, 2^(e*j/(k+1)) - 1) with
 		// e = log2(pages left).
 		estF, _ := new(big.Float).SetInt(est).Float64()
 		e := math.Log2(max(estF, 2))
 		span := new(big.Float).SetInt(sh.span)
-		for j := range k {
-			f := max(float64(minPiecePages*j), math.Exp2(e*float64(j)/float64(k))-1)
+		for j := 1; j <= k; j++ {
+			f := max(float64(minPiecePages*j), math.Exp2(e*float64(j)/float64(k+1))-1)
 			o, _ := new(big.Float).Mul(span, big.NewFloat(f)).Int(nil)
 			offsets = append(offsets, o)
 		}
