@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,7 +67,8 @@ func newHTTPClient(concurrency int) *timeoutClient {
 // HTTP client. S3 clients are cached per (account, region) and reused for
 // every bucket of that account in that region.
 type awsClients struct {
-	base aws.Config // Credentials: the caller's
+	base   aws.Config    // Credentials: the caller's
+	limits *rateLimiters // per-service request pacing; nil = none
 
 	mu sync.Mutex
 	s3 map[s3ClientKey]*s3.Client
@@ -89,10 +91,22 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
 }
 
-func (c *awsClients) config(creds aws.CredentialsProvider) aws.Config {
+// withRateLimits paces every client's requests by service (Options.RateLimits).
+func (c *awsClients) withRateLimits(r RateLimits) *awsClients {
+	c.limits = newRateLimiters(r)
+	return c
+}
+
+// config is the configuration of one client of a service: the caller's
+// (creds nil) or the given credentials, and that service's rate limiter.
+func (c *awsClients) config(creds aws.CredentialsProvider, limiter func(*rateLimiters) *paceLimiter) aws.Config {
 	cfg := c.base.Copy()
 	if creds != nil {
 		cfg.Credentials = creds
+	}
+	if c.limits != nil {
+		// A fresh slice: clients are built concurrently from one base.
+		cfg.APIOptions = append(slices.Clip(cfg.APIOptions), addRateLimit(limiter(c.limits)))
 	}
 	return cfg
 }
@@ -100,13 +114,13 @@ func (c *awsClients) config(creds aws.CredentialsProvider) aws.Config {
 // STS returns an STS client in the configured region (a regional endpoint:
 // its tokens work in every region).
 func (c *awsClients) STS(creds aws.CredentialsProvider) STSAPI {
-	return sts.NewFromConfig(c.config(creds))
+	return sts.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.sts }))
 }
 
 // Organizations returns an Organizations client; its endpoint is in
 // us-east-1 whatever the configured region.
 func (c *awsClients) Organizations(creds aws.CredentialsProvider) OrganizationsAPI {
-	return organizations.NewFromConfig(c.config(creds), func(o *organizations.Options) {
+	return organizations.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.organizations }), func(o *organizations.Options) {
 		o.Region = organizationsRegion
 	})
 }
@@ -120,7 +134,7 @@ func (c *awsClients) S3(accountID, region string, creds aws.CredentialsProvider)
 	if cl, ok := c.s3[key]; ok {
 		return cl
 	}
-	cl := s3.NewFromConfig(c.config(creds), func(o *s3.Options) {
+	cl := s3.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.s3 }), func(o *s3.Options) {
 		o.Region = region
 		if c.base.BaseEndpoint != nil {
 			o.UsePathStyle = true

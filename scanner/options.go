@@ -45,6 +45,8 @@ type Options struct {
 	ObjectsMode         string // objects.mode: "full" | "off"
 	MaxObjectsPerBucket int64  // objects.max_per_bucket: 0 = no limit
 	Concurrency         int    // concurrency: maximum API requests in flight
+
+	RateLimits RateLimits // rate_limits: requests per second per service (0 = none)
 }
 
 // DefaultOptions returns the options of an empty configuration file.
@@ -56,6 +58,7 @@ func DefaultOptions() Options {
 		IncludeManagementAccount: true,
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
+		RateLimits:               DefaultRateLimits(),
 	}
 }
 
@@ -116,6 +119,15 @@ func (o Options) Validate() error {
 	}
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)
+	}
+	for _, r := range []struct {
+		service string
+		rate    float64
+	}{{ServiceOrganizations, o.RateLimits.Organizations}, {ServiceSTS, o.RateLimits.STS}, {ServiceS3, o.RateLimits.S3}} {
+		// !(r >= MinRate) also catches NaN.
+		if r.rate != 0 && (!(r.rate >= MinRate) || r.rate > MaxRate) {
+			return fmt.Errorf("rate_limits.%s: must be 0 (no limit) or %v to %d requests per second, got %v", r.service, MinRate, MaxRate, r.rate)
+		}
 	}
 	return nil
 }

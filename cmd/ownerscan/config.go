@@ -38,6 +38,7 @@ type Config struct {
 	ObjectsMode              string
 	ObjectsMaxPerBucket      int64
 	Concurrency              int
+	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
 
@@ -68,6 +69,7 @@ func defaultConfig() *Config {
 		ObjectsMode:              o.ObjectsMode,
 		ObjectsMaxPerBucket:      o.MaxObjectsPerBucket,
 		Concurrency:              o.Concurrency,
+		RateLimits:               o.RateLimits,
 		OutputFormats:            formats,
 		origin:                   map[string]origin{},
 	}
@@ -224,5 +226,6 @@ func (c *Config) Options() scanner.Options {
 		ObjectsMode:              c.ObjectsMode,
 		MaxObjectsPerBucket:      c.ObjectsMaxPerBucket,
 		Concurrency:              c.Concurrency,
+		RateLimits:               c.RateLimits,
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -42,6 +43,11 @@ var configSchema = []configKey{
 		{name: "max_per_bucket", decode: intValue(func(c *Config, v int64) { c.ObjectsMaxPerBucket = v })},
 	}},
 	{name: "concurrency", decode: intValue(func(c *Config, v int64) { c.Concurrency = clampInt(v) })},
+	{name: "rate_limits", children: []configKey{
+		{name: "organizations", decode: rateValue(func(c *Config) *float64 { return &c.RateLimits.Organizations })},
+		{name: "sts", decode: rateValue(func(c *Config) *float64 { return &c.RateLimits.STS })},
+		{name: "s3", decode: rateValue(func(c *Config) *float64 { return &c.RateLimits.S3 })},
+	}},
 	{name: "output", children: []configKey{
 		{name: "dir", decode: stringValue(func(c *Config) *string { return &c.OutputDir })},
 		{name: "formats", decode: formatList},
@@ -258,6 +264,23 @@ func intValue(set func(*Config, int64)) func(*Config, *yaml.Node, string) error 
 			return &configError{at: origin{line: n.Line}, key: key, msg: fmt.Sprintf("%s is out of range", n.Value)}
 		}
 		set(c, v)
+		return nil
+	}
+}
+
+// rateValue decodes a rate in requests per second: a whole or decimal
+// number (10, 2.5). Validate checks its range.
+func rateValue(field func(*Config) *float64) func(*Config, *yaml.Node, string) error {
+	return func(c *Config, n *yaml.Node, key string) error {
+		tag := n.ShortTag()
+		if n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float") {
+			return &configError{at: origin{line: n.Line}, key: key, msg: "must be a number of requests per second, got " + describeNode(n)}
+		}
+		var v float64
+		if err := n.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return &configError{at: origin{line: n.Line}, key: key, msg: fmt.Sprintf("%s is not a usable number", n.Value)}
+		}
+		*field(c) = v
 		return nil
 	}
 }

@@ -22,7 +22,7 @@ var badConfigs = []struct {
 	{"unknown top-level key", "concurency: 8\n",
 		`config: line 1: concurency: unknown key (did you mean "concurrency"?)`},
 	{"unknown key, no near match", "colour: blue\n",
-		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, concurrency, output)`},
+		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, concurrency, rate_limits, output)`},
 	{"unknown nested key", "accounts:\n  inclde: [\"123456789012\"]\n",
 		`config: line 2: accounts.inclde: unknown key (did you mean "include"?)`},
 	{"duplicate key", "concurrency: 8\nconcurrency: 9\n",
@@ -119,6 +119,20 @@ var badConfigs = []struct {
 		`config: line 1: session_name: must be a string, got the !secret value "abc"`},
 	{"key is a list", "[a]: 1\n",
 		`config: line 1: keys must be plain names, got a list`},
+	{"rate limit negative", "rate_limits:\n  organizations: -1\n",
+		`config: line 2: rate_limits.organizations: must be 0 (no limit) or 0.1 to 100000 requests per second, got -1`},
+	{"rate limit too small", "rate_limits:\n  sts: 0.01\n",
+		`config: line 2: rate_limits.sts: must be 0 (no limit) or 0.1 to 100000 requests per second, got 0.01`},
+	{"rate limit too large", "\nrate_limits: {s3: 1e6}\n",
+		`config: line 2: rate_limits.s3: must be 0 (no limit) or 0.1 to 100000 requests per second, got 1e+06`},
+	{"rate limit is a string", "rate_limits:\n  sts: \"50/s\"\n",
+		`config: line 2: rate_limits.sts: must be a number of requests per second, got the string "50/s"`},
+	{"rate limit not a number", "rate_limits:\n  sts: .nan\n",
+		`config: line 2: rate_limits.sts: .nan is not a usable number`},
+	{"rate limits is a number", "rate_limits: 10\n",
+		`config: line 1: rate_limits: must be a mapping of organizations, sts, s3, got the integer 10`},
+	{"rate limit unknown service", "rate_limits:\n  ec2: 5\n",
+		`config: line 2: rate_limits.ec2: unknown key (known here: organizations, sts, s3)`},
 }
 
 func TestParseConfigRejects(t *testing.T) {
@@ -191,6 +205,7 @@ objects:
   mode: off
   max_per_bucket: 1_000
 concurrency: 0x20
+rate_limits: {organizations: 2.5, sts: 0, s3: 1000}
 output:
   dir: /var/tmp/ownerscan
   formats: json
@@ -218,6 +233,7 @@ output:
 		ObjectsMode:              "off",
 		MaxObjectsPerBucket:      1000,
 		Concurrency:              32,
+		RateLimits:               scanner.RateLimits{Organizations: 2.5, STS: 0, S3: 1000},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("options\n got: %+v\nwant: %+v", got, want)

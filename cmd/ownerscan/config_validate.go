@@ -86,6 +86,18 @@ func (c *Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > scanner.MaxConcurrency {
 		return c.errAt("concurrency", "must be 1 to %d, got %d", scanner.MaxConcurrency, c.Concurrency)
 	}
+	for _, r := range []struct {
+		key  string
+		rate float64
+	}{
+		{"rate_limits." + scanner.ServiceOrganizations, c.RateLimits.Organizations},
+		{"rate_limits." + scanner.ServiceSTS, c.RateLimits.STS},
+		{"rate_limits." + scanner.ServiceS3, c.RateLimits.S3},
+	} {
+		if r.rate != 0 && (r.rate < scanner.MinRate || r.rate > scanner.MaxRate) {
+			return c.errAt(r.key, "must be 0 (no limit) or %v to %d requests per second, got %v", scanner.MinRate, scanner.MaxRate, r.rate)
+		}
+	}
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")
 	}
