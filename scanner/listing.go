@@ -114,7 +114,7 @@ var sdkDecoderForced = sync.OnceValue(func() bool { return os.Getenv(sdkDecoderE
 // splits the bucket: a bucket of up to this many pages costs exactly its
 // pages (DESIGN.md's minimum); a larger one pays a few extra calls to be
 // listed in parallel (versionlist.Stats).
-const serialListPages = 4
+const serialListPages = 3
 
 // listParallelism is how many requests one bucket's listing may have in
 // flight: half the budget, so that one huge bucket uses idle capacity but

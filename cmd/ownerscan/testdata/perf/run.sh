@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Reproduces every performance figure of issue 4 on this machine. Not run by
+# CI (about two minutes); run it by hand with nothing else busy:
+#
+#   cmd/ownerscan/testdata/perf/run.sh            # everything
+#   cmd/ownerscan/testdata/perf/run.sh 1 2        # only must-show 1 and 2
+#
+# Prints one line per figure. Needs /usr/bin/time (GNU time, -v).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bin=$work/ownerscan
+(cd "$root" && go build -o "$bin" ./cmd/ownerscan)
+want=${*:-1 2 3 4 5}
+has() { [[ " $want " == *" $1 "* ]]; }
+echo "# $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# cpu_of FILE: user+system seconds from a /usr/bin/time -v report.
+cpu_of() { awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$1"; }
+rss_of() { awk -F': ' '/Maximum resident/{printf "%.1f", $2/1024}' "$1"; }
+
+# scan_against SCENARIO [ENV...]: `ownerscan emulate` in its own process,
+# `ownerscan scan --stats` (concurrency 64) against it, both under
+# /usr/bin/time. Sets: stats (the scan's --stats line), scan_cpu, emu_cpu,
+# scan_rss.
+scan_against() {
+	local scenario=$1
+	shift
+	local port=$((20000 + RANDOM % 20000))
+	/usr/bin/time -v -o "$work/emu.time" "$bin" emulate --scenario "$here/$scenario" --addr "127.0.0.1:$port" \
+		>"$work/emu.out" 2>"$work/emu.err" &
+	local tpid=$!
+	for _ in $(seq 100); do grep -q AWS_REGION "$work/emu.out" 2>/dev/null && break; sleep 0.1; done
+	local epid
+	epid=$(ps -o pid= --ppid "$tpid" | tr -d ' ')
+	(
+		eval "$(grep '^export' "$work/emu.out")"
+		env "$@" /usr/bin/time -v -o "$work/scan.time" "$bin" scan --config "$here/scan.yaml" \
+			--out "$work/out" --quiet --stats >"$work/scan.out" 2>"$work/scan.err" || true
+	)
+	kill -INT "$epid"
+	wait "$tpid" || true
+	rm -rf "$work/out"
+	stats=$(tail -1 "$work/scan.out")
+	scan_cpu=$(cpu_of "$work/scan.time")
+	emu_cpu=$(cpu_of "$work/emu.time")
+	scan_rss=$(rss_of "$work/scan.time")
+}
+field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$stats"; }
+
+if has 1; then
+	"$bin" demo --scenario "$here/org-1000x20.yaml" --concurrency 64 --out "$work/demo" --quiet --stats \
+		>"$work/demo.out" 2>"$work/demo.err" || true
+	stats=$(tail -1 "$work/demo.out")
+	echo "must-show 1 (demo, 1000 accounts x 20 buckets, 20 ms, concurrency 64): $stats"
+	awk -v w="$(field wall_s)" -v b="$(field bound_s)" -v c="$(field calls)" -v m="$(field min_calls)" \
+		'BEGIN{printf "  calls - min_calls = %d; wall / bound = %.3f (target <= 1.2)\n", c-m, w/b}'
+	rm -rf "$work/demo"
+fi
+
+if has 2 || has 3 || has 4; then
+	scan_against bucket-1m.yaml
+	echo "1M versions, emulator in its own process: $stats scan_cpu_s=$scan_cpu emulator_cpu_s=$emu_cpu scan_peak_rss_mib=$scan_rss"
+	rss1m=$scan_rss
+	if has 2; then
+		awk -v w="$(field wall_s)" -v c="$(field calls)" -v n="$(field objects)" -v s="$scan_cpu" -v e="$emu_cpu" -v k="$(nproc)" \
+			'BEGIN{lat=1000*0.020/64; cpu=(s+e)/k; b=(lat>cpu)?lat:cpu;
+			printf "must-show 2: objects %d (want 1000000), calls %d (min 1008), pages x L / 64 = %.3f s, CPU / cores = %.3f s, wall %.3f s = %.2f x bound (target <= 1.5)\n", n, c, lat, cpu, w, w/b}'
+	fi
+	if has 3; then
+		fast=$scan_cpu
+		scan_against bucket-1m.yaml OWNERSCAN_SDK_DECODER=1
+		awk -v f="$fast" -v s="$scan_cpu" -v n="$(field objects)" \
+			'BEGIN{printf "must-show 3: fast decoder %.0f versions per CPU-second of the scan process; SDK decoder %.0f (objects %d)\n", 1e6/f, n/s, n}'
+	fi
+	if has 4; then
+		scan_against bucket-10m.yaml
+		echo "10M versions: $stats scan_cpu_s=$scan_cpu emulator_cpu_s=$emu_cpu scan_peak_rss_mib=$scan_rss"
+		awk -v a="$scan_rss" -v b="$rss1m" \
+			'BEGIN{printf "must-show 4: peak RSS of the scan process: 10M versions %.1f MiB (target <= 100), 1M %.1f MiB (%.0f%% of the 10M figure; target within 10%%)\n", a, b, 100*b/a}'
+	fi
+fi
+
+if has 5; then
+	echo "must-show 5: go test -run '^\$' -bench . -count 1 ./scanner/versionlist/ (benchstat-comparable; add -count 10 for benchstat)"
+	(cd "$root" && go test -run '^$' -bench . -count 1 ./scanner/versionlist/ | grep -E '^(Benchmark|goos|goarch|pkg|cpu)')
+fi
