@@ -48,8 +48,8 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 		r.send(ctx, event{account: out})
 	}()
 	log := r.log.With("account", a.ID)
-	if ctx.Err() != nil {
-		out.row.Status, out.row.Error = AccountFailed, "not scanned: interrupted"
+	if r.stopping(ctx) {
+		out.row.Status, out.row.Error = AccountFailed, errNotScannedInterrupted
 		return
 	}
 	pctx := withPriority(ctx)
@@ -59,13 +59,14 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 		if err := retrieveNow(pctx, cache); err != nil {
 			out.row.Status, out.row.Error = AccountFailed, err.Error()
 			if ctx.Err() != nil {
-				out.row.Error = "not scanned: interrupted"
+				out.row.Error = errNotScannedInterrupted
 			}
 			log.Warn("cannot assume member role", "error", out.row.Error)
 			return
 		}
 	}
-	api := r.clients.S3(a.ID, listBucketsRegion, creds)
+	// After a stop, the next ListBuckets page is not asked for.
+	api := stoppableS3{r.clients.S3(a.ID, listBucketsRegion, creds), r}
 	out.listedBuckets = true
 	var jobs []bucketJob
 	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(int32(r.listBucketsPage))})
@@ -73,8 +74,8 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 		page, err := p.NextPage(pctx)
 		if err != nil {
 			out.row.Status, out.row.Error = AccountFailed, "ListBuckets: "+awsErrorText(err)
-			if ctx.Err() != nil {
-				out.row.Error = "not scanned: interrupted"
+			if msg := stoppedError(ctx, "ListBuckets", err); msg != "" {
+				out.row.Error = msg
 			}
 			log.Warn("cannot list buckets", "error", out.row.Error)
 			return

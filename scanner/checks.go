@@ -56,19 +56,23 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	fail := func(op string, err error) *bucketOutcome {
 		out.row.Status = BucketFailed
 		out.row.Error = op + ": " + awsErrorText(err)
-		if isInterrupted(ctx, err) {
-			out.row.Error = "interrupted during " + op
+		if msg := stoppedError(ctx, op, err); msg != "" {
+			out.row.Error = msg
 		}
 		r.log.Warn("bucket check failed", "account", job.account.ID, "bucket", job.name, "error", out.row.Error)
 		return out
 	}
-	if ctx.Err() != nil {
+	if r.stopping(ctx) {
 		out.row.Status, out.row.Error = BucketFailed, errNotScannedInterrupted
 		return out
 	}
+	// Once the scan is stopping, every further call of this bucket's checks
+	// (listing pages included) is refused: the bucket ends at the next call
+	// boundary, failed as "interrupted during OP".
+	s3For := func(region string) S3API { return stoppableS3{r.clients.S3(job.account.ID, region, job.creds), r} }
 	if job.region == "" {
 		out.regionLookup = true
-		head, err := r.clients.S3(job.account.ID, listBucketsRegion, job.creds).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(job.name)})
+		head, err := s3For(listBucketsRegion).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(job.name)})
 		if err != nil {
 			return fail("HeadBucket", err)
 		}
@@ -78,7 +82,7 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 			return out
 		}
 	}
-	api := r.clients.S3(job.account.ID, out.row.Region, job.creds)
+	api := s3For(out.row.Region)
 
 	out.ownershipChecked = true
 	own, err := ownershipOf(ctx, api, job.name)

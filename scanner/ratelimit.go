@@ -52,15 +52,19 @@ func DefaultRateLimits() RateLimits {
 	return RateLimits{Organizations: DefaultOrganizationsRate, STS: DefaultSTSRate, S3: DefaultS3Rate}
 }
 
-// paceLimiter lets requests start at most rate per second, evenly spaced:
-// each request reserves the next free start time and waits for it. It holds
-// nothing while a request waits, so a waiting request never blocks another
-// service, and a cancelled wait returns at once.
+// paceLimiter is a token bucket: requests start at most rate per second on
+// average, with bursts of up to one second's worth (at least one request)
+// after a quiet spell, as AWS's own throttling buckets allow. Each request
+// reserves its start time (GCRA: a theoretical arrival time advanced by one
+// interval per request) and sleeps until then. It holds nothing while a
+// request waits, so a waiting request never blocks another service, and a
+// cancelled wait returns at once.
 type paceLimiter struct {
 	interval time.Duration
+	burst    int
 
-	mu   sync.Mutex
-	next time.Time // earliest start of the next request
+	mu  sync.Mutex
+	tat time.Time // theoretical arrival time of the next request
 }
 
 // newPaceLimiter returns nil (no limit) for a rate of 0.
@@ -68,7 +72,10 @@ func newPaceLimiter(rate float64) *paceLimiter {
 	if rate <= 0 {
 		return nil
 	}
-	return &paceLimiter{interval: time.Duration(float64(time.Second) / rate)}
+	return &paceLimiter{
+		interval: time.Duration(float64(time.Second) / rate),
+		burst:    max(1, int(rate)),
+	}
 }
 
 // wait blocks until the request may start, or ctx ends.
@@ -78,13 +85,13 @@ func (l *paceLimiter) wait(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	now := time.Now()
-	start := l.next
-	if start.Before(now) {
-		start = now
+	if l.tat.Before(now) {
+		l.tat = now
 	}
-	l.next = start.Add(l.interval)
+	start := l.tat.Add(-time.Duration(l.burst-1) * l.interval)
+	l.tat = l.tat.Add(l.interval)
 	l.mu.Unlock()
-	d := time.Until(start)
+	d := start.Sub(now)
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -35,6 +35,11 @@ type run struct {
 
 	listBucketsPage int64
 
+	// stop closes to ask for a graceful stop (ScanUntil); nil never does.
+	// stopGrace is how long calls in flight may then still run.
+	stop      <-chan struct{}
+	stopGrace time.Duration
+
 	filter  accountFilter
 	tree    *ouTree
 	outside outsideAccounts
@@ -67,6 +72,7 @@ func newRun(opts Options, log *slog.Logger, clients clientFactory, b *budget, si
 		events: make(chan event, 4*opts.Concurrency),
 		filter: accountFilter{include: opts.AccountsInclude, exclude: opts.AccountsExclude},
 	}
+	r.stopGrace = StopGrace
 	r.col = newCollector(sink, p, r.dir)
 	r.dir.lookup = r.lookupOutsideOwners
 	return r
@@ -83,6 +89,11 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 	started := time.Now().UTC()
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	// Two ways to end early: parent ending cancels every call at once;
+	// r.stop closing stops new work and gives calls in flight stopGrace.
+	scanDone := make(chan struct{})
+	defer close(scanDone)
+	go r.watchStop(cancel, scanDone)
 
 	collectorDone := make(chan struct{})
 	go func() { defer close(collectorDone); r.col.run(r.events, cancel) }()
@@ -104,7 +115,15 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 	close(r.events)
 	<-collectorDone
 
-	res := r.col.result(ctx, r)
+	stopped := r.stopRequested() && parent.Err() == nil
+	resultCtx := ctx
+	if stopped {
+		// Resolve owners from what is known: no new call after a stop.
+		c, cancelResult := context.WithCancel(ctx)
+		cancelResult()
+		resultCtx = c
+	}
+	res := r.col.result(resultCtx, r)
 	res.StartedAt = started
 	res.FinishedAt = time.Now().UTC()
 	res.Organization = org
@@ -118,6 +137,9 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 	}
 	if err == nil && parent.Err() != nil {
 		err = fmt.Errorf("scanner: scan interrupted: %w", parent.Err())
+	}
+	if err == nil && stopped {
+		err = ErrStopped
 	}
 	if err != nil {
 		res.Complete = false

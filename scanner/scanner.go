@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -59,6 +60,8 @@ type Scanner struct {
 	// listBucketsPage is MaxBuckets of ListBuckets; tests lower it to
 	// exercise paging without 10,000 buckets.
 	listBucketsPage int64
+	// stopGrace is StopGrace but in tests.
+	stopGrace time.Duration
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
@@ -82,7 +85,7 @@ func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, listBucketsPage: listBucketsPageSize}
+	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, listBucketsPage: listBucketsPageSize, stopGrace: StopGrace}
 }
 
 // Scan scans the organization. Cross-account object records go to sink (nil
@@ -95,6 +98,20 @@ func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory,
 // wraps ctx.Err(), e.g. context.Canceled); accounts and buckets not reached
 // are in the Result as failed with "not scanned: interrupted".
 func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress) (*Result, error) {
+	return s.ScanUntil(ctx, nil, sink, progress)
+}
+
+// ScanUntil is Scan with a graceful stop, for an interrupted run (SIGINT):
+// once stop is closed, the scan starts no new work (no account, bucket,
+// check or listing page; the ListAccounts pages already underway go on, so
+// that every account in scope is named) and lets the calls in flight finish
+// for up to StopGrace; then it cancels them. It returns as Scan does, the
+// error wrapping ErrStopped, and the Result lists every account and bucket
+// not reached as failed: "not scanned: interrupted", "interrupted before
+// OP" (its next call was not started), or "interrupted during OP" (a call
+// outlived the grace period). Cancelling ctx still cancels everything at once. A nil stop never
+// closes.
+func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink ObjectSink, progress *Progress) (*Result, error) {
 	if sink == nil {
 		sink = discardSink{}
 	}
@@ -104,6 +121,7 @@ func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress)
 	clients, b := s.newRun()
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
 	r.listBucketsPage = s.listBucketsPage
+	r.stop, r.stopGrace = stop, s.stopGrace
 	r.col.facts.listBucketsPage = s.listBucketsPage
 	return r.scan(ctx)
 }

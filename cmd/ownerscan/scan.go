@@ -96,22 +96,26 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		sink = objects
 	}
 
-	scanCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stopWatch := a.watchInterrupts(cancel, logger, func() {
+	// The first signal closes stop (a graceful stop, see ScanUntil); the
+	// watch goes on until the reports are written, so that a second signal
+	// quits at once whatever the run is doing.
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	interrupted, unwatch := a.watchInterrupts(func() { stopOnce.Do(func() { close(stop) }) }, logger, func() {
 		if objects != nil {
 			objects.abort()
 		}
 	})
+	defer unwatch()
 	progress := &scanner.Progress{}
-	stopProgress := startProgress(scanCtx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
+	stopProgress := startProgress(ctx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
 
 	started := a.now()
-	res, scanErr := s.Scan(scanCtx, sink, progress)
+	res, scanErr := s.ScanUntil(ctx, stop, sink, progress)
 	wall := a.now().Sub(started)
 	stopProgress()
-	stopWatch()
-	interrupted := errors.Is(context.Cause(scanCtx), errInterrupted)
+	// A signal after the scan returned does not make a finished scan partial.
+	wasInterrupted := interrupted()
 
 	if res == nil { // the scanner promises a result; never write an empty report as if it were one
 		if scanErr == nil {
@@ -119,7 +123,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		}
 		return nil, wall, fmt.Errorf("scan: %w", scanErr)
 	}
-	if scanErr != nil || interrupted {
+	if scanErr != nil || wasInterrupted {
 		res.Complete = false
 	}
 
@@ -138,7 +142,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	}
 
 	switch {
-	case interrupted:
+	case wasInterrupted:
 		return res, wall, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
 	case scanErr != nil:
 		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)

@@ -1,37 +1,47 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 )
 
 // watchInterrupts turns SIGINT/SIGTERM into the shutdown DESIGN.md and
-// issue 5 ask for. The first signal cancels the scan with cause
-// errInterrupted: the scanner stops starting work and returns what it has,
-// and the caller writes the reports marked incomplete (exit 3). A second
-// signal runs onAbort (removing half-written temporary files) and ends the
-// process at once with exit code 130. stop ends the watch.
-func (a *app) watchInterrupts(cancel context.CancelCauseFunc, logger *slog.Logger, onAbort func()) (stop func()) {
+// issue 5 ask for. The first signal calls stop: the scanner starts no new
+// work, lets the calls in flight finish for up to scanner.StopGrace, and
+// returns what it has; the caller writes the reports marked incomplete
+// (exit 3). A second signal, at any time until unwatch is called (report
+// writing included), runs onAbort (removing half-written temporary files)
+// and ends the process at once with exit code 130. interrupted reports
+// whether the first signal came.
+func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func()) (interrupted func() bool, unwatch func()) {
+	var mu sync.Mutex
+	got := false
+	interrupted = func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
 	if a.signals == nil {
-		return func() {}
+		return interrupted, func() {}
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		interrupted := false
 		for {
 			select {
 			case <-done:
 				return
 			case sig := <-a.signals:
-				if !interrupted {
-					interrupted = true
-					logger.Warn("interrupted: stopping the scan and writing partial reports; interrupt again to quit at once",
+				mu.Lock()
+				first := !got
+				got = true
+				mu.Unlock()
+				if first {
+					logger.Warn("interrupted: starting no new calls, letting those in flight finish, then writing partial reports; interrupt again to quit at once",
 						"signal", sig.String())
-					cancel(errInterrupted)
+					stop()
 					continue
 				}
 				logger.Error("interrupted twice: quitting without reports", "signal", sig.String())
@@ -43,7 +53,7 @@ func (a *app) watchInterrupts(cancel context.CancelCauseFunc, logger *slog.Logge
 			}
 		}
 	}()
-	return func() {
+	return interrupted, func() {
 		close(done)
 		wg.Wait()
 	}
