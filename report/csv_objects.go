@@ -91,6 +91,30 @@ func (o *ObjectsCSV) Commit() error {
 	return o.file.commit()
 }
 
+// stage flushes, fsyncs and closes the temporary file without renaming it,
+// for WriteWithObjects, which renames it with the other reports. After an
+// earlier write error it removes the temporary file and returns that error.
+func (o *ObjectsCSV) stage() (*atomicFile, error) {
+	if o.file.done {
+		return nil, errClosed
+	}
+	if o.err == nil {
+		if err := o.rows.flush(); err != nil {
+			o.err = fmt.Errorf("report: write objects.csv: %w", err)
+		}
+	}
+	if o.err == nil {
+		if err := o.file.finish(); err != nil {
+			o.err = err
+		}
+	}
+	if o.err != nil {
+		o.file.abort()
+		return nil, o.err
+	}
+	return o.file, nil
+}
+
 // Abort removes the temporary file. It does nothing after Commit or a
 // previous Abort.
 func (o *ObjectsCSV) Abort() {

@@ -16,6 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -116,14 +119,26 @@ func knownFormats() string {
 
 // Write writes the reports of the given formats into dir (created with mode
 // 0700 if missing): report.json for json, findings.csv and buckets.csv for
-// csv. objects.csv is not written here; stream it with NewObjectsCSV.
-//
-// Every file is first written in full to a temporary file beside its final
-// name; only when all of them are on disk are they renamed into place, one
-// after the other, so the window in which a reader could see files of two
-// different runs side by side is as short as a few renames. On error no
-// temporary file is left behind.
+// csv. objects.csv is not written here; stream it with NewObjectsCSV and
+// publish it with WriteWithObjects. See WriteWithObjects for the order.
 func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
+	return WriteWithObjects(dir, res, tool, formats, nil)
+}
+
+// WriteWithObjects writes the reports of the given formats into dir, as
+// Write does, and publishes the streamed objects (nil: none) with them.
+//
+// What a reader of the folder can rely on: every file is written in full to
+// a temporary file beside its final name (".NAME.RANDOM.tmp"), and only
+// when all of them are on disk are they renamed into place. report.json is
+// the commit point: the previous report.json is removed before the first
+// rename and the new one is renamed last. So whenever report.json exists,
+// the other report files beside it are those of the same run, the run its
+// started_at names (provided no two runs write into one folder at once; see
+// LockDir). A reader that finds no report.json is looking at a folder being
+// written, or whose writer failed. No file is ever seen truncated. On error
+// no temporary file is left behind.
+func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) error {
 	if res == nil {
 		return errors.New("report: write: nil result")
 	}
@@ -141,9 +156,16 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 	doc := newDocument(res, tool)
 
 	var staged []*atomicFile
+	var commitPoint *atomicFile // report.json, renamed last
 	abortAll := func() {
 		for _, f := range staged {
 			f.abort()
+		}
+		if commitPoint != nil {
+			commitPoint.abort()
+		}
+		if objects != nil {
+			objects.Abort()
 		}
 	}
 	for _, info := range Formats {
@@ -160,7 +182,11 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 				abortAll()
 				return err
 			}
-			staged = append(staged, f)
+			if name == ReportJSONFile {
+				commitPoint = f
+			} else {
+				staged = append(staged, f)
+			}
 			if err := write(f.buffered(), doc); err != nil {
 				abortAll()
 				return fmt.Errorf("report: write %s: %w", name, err)
@@ -170,6 +196,24 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 				return err
 			}
 		}
+	}
+	if objects != nil {
+		f, err := objects.stage()
+		if err != nil {
+			abortAll()
+			return err
+		}
+		staged = append(staged, f)
+	}
+	// Everything is on disk. From here on the folder has no report.json
+	// until the new one is in place.
+	if err := os.Remove(filepath.Join(dir, ReportJSONFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		abortAll()
+		return fmt.Errorf("report: remove the previous %s: %w", ReportJSONFile, err)
+	}
+	if commitPoint != nil {
+		staged = append(staged, commitPoint)
+		commitPoint = nil
 	}
 	for i, f := range staged {
 		if err := f.commit(); err != nil {

@@ -430,3 +430,23 @@ buckets:
 func undoSafeCell(s string) string {
 	return strings.TrimPrefix(s, "'")
 }
+
+// TestOutputFolderInUse: a folder another run is writing into is exit 2
+// with one line, before any API call.
+func TestOutputFolderInUse(t *testing.T) {
+	srv := startEmulator(t, parseScenario(t, enforcedOnly))
+	out := t.TempDir()
+	unlock, err := report.LockDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	code, _, stderr := runCLI(t, "scan", "--out", out, "--quiet")
+	want := "ownerscan: output folder " + out + " is in use by another ownerscan run; wait for it or choose another --out\n"
+	if code != exitUsage || stderr != want {
+		t.Errorf("exit %d stderr %q, want exit 2 and %q", code, stderr, want)
+	}
+	if n := srv.Emulator.Counters().Total; n != 0 {
+		t.Errorf("%d API calls with the folder in use", n)
+	}
+}

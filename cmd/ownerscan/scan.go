@@ -83,6 +83,16 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	if err != nil {
 		return nil, 0, &usageError{fmt.Errorf("config: %w", err)}
 	}
+	// One run at a time per output folder, checked before any API call:
+	// two runs renaming files into one folder would mix their reports.
+	unlock, err := report.LockDir(setup.outDir)
+	if err != nil {
+		if errors.Is(err, report.ErrDirInUse) {
+			return nil, 0, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
+		}
+		return nil, 0, usagef("output folder %s: %v", setup.outDir, err)
+	}
+	defer unlock()
 
 	var sink scanner.ObjectSink = discardObjects{}
 	var objects *guardedObjects
@@ -127,16 +137,22 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		res.Complete = false
 	}
 
+	// Files of formats this run does not write go first, then every report
+	// of this run lands with report.json renamed last (the commit point,
+	// see report.WriteWithObjects).
+	removeStaleReports(setup.outDir, setup.formats, logger)
 	tool := report.Tool{Name: "ownerscan", Version: version()}
-	if err := report.Write(setup.outDir, res, tool, setup.formats); err != nil {
-		return res, wall, fmt.Errorf("write reports: %w", err)
+	publish := func(csv *report.ObjectsCSV) error {
+		return report.WriteWithObjects(setup.outDir, res, tool, setup.formats, csv)
 	}
 	if objects != nil {
-		if err := objects.commit(); err != nil {
-			return res, wall, fmt.Errorf("write reports: %w", err)
-		}
+		err = objects.publish(publish)
+	} else {
+		err = publish(nil)
 	}
-	removeStaleReports(setup.outDir, setup.formats, logger)
+	if err != nil {
+		return res, wall, fmt.Errorf("write reports: %w", err)
+	}
 	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
 		return res, wall, fmt.Errorf("write summary: %w", err)
 	}
@@ -215,10 +231,13 @@ func (g *guardedObjects) WriteObject(rec scanner.ObjectRecord) error {
 	return g.csv.WriteObject(rec)
 }
 
-func (g *guardedObjects) commit() error {
+// publish runs write with the file, holding off an abort (a second signal)
+// until it is done: the abort then finds the file published, or removed by
+// write's own failure, and has nothing to race with.
+func (g *guardedObjects) publish(write func(*report.ObjectsCSV) error) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.csv.Commit()
+	return write(g.csv)
 }
 
 func (g *guardedObjects) abort() {
