@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // TestPerfScanEndpoint scans the emulator (or any endpoint) named by
@@ -36,6 +39,10 @@ func TestPerfScanEndpoint(t *testing.T) {
 		Credentials:  credentials.NewStaticCredentialsProvider(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+	trace := &callTrace{start: time.Now()}
+	if os.Getenv("OWNERSCAN_PERF_TRACE") != "" {
+		cfg.APIOptions = append(cfg.APIOptions, trace.install)
+	}
 	s, err := New(cfg, opts, testLogger())
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +56,7 @@ func TestPerfScanEndpoint(t *testing.T) {
 		return c, b
 	}
 	start := time.Now()
+	trace.start = start
 	res, err := s.Scan(context.Background(), nil, nil)
 	wall := time.Since(start)
 	close(stop)
@@ -57,7 +65,78 @@ func TestPerfScanEndpoint(t *testing.T) {
 	}
 	t.Logf("wall %v, buckets %d, objects %d, min calls %d, critical path %d, mean in flight %.1f of %d",
 		wall, len(res.Buckets), res.Summary.ObjectsScanned, res.Calls.MinCalls, res.Calls.CriticalPath, <-fill, opts.Concurrency)
+	trace.print(t)
 }
+
+// callTrace records when each call's attempts were on the wire (from
+// after the budget slot was taken to the decoded response), for
+// OWNERSCAN_PERF_TRACE: where a scan waits on a chain of calls.
+type callTrace struct {
+	start time.Time
+	mu    sync.Mutex
+	calls []tracedCall
+}
+
+type tracedCall struct {
+	op         string
+	begin, end time.Duration
+}
+
+func (c *callTrace) install(s *middleware.Stack) error {
+	return s.Deserialize.Add(middleware.DeserializeMiddlewareFunc("perfTrace", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+		begin := time.Since(c.start)
+		out, md, err := next.HandleDeserialize(ctx, in)
+		end := time.Since(c.start)
+		c.mu.Lock()
+		c.calls = append(c.calls, tracedCall{middleware.GetOperationName(ctx), begin, end})
+		c.mu.Unlock()
+		return out, md, err
+	}), middleware.After)
+}
+
+// print logs the first calls one by one, then per 50 ms (or the duration
+// OWNERSCAN_PERF_TRACE holds) how many calls
+// were on the wire on average and how long they took.
+func (c *callTrace) print(t *testing.T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.calls) == 0 {
+		return
+	}
+	sort.Slice(c.calls, func(i, j int) bool { return c.calls[i].begin < c.calls[j].begin })
+	for _, k := range c.calls[:min(len(c.calls), 24)] {
+		t.Logf("%-28s %7.1f ms .. %7.1f ms (%5.1f)", k.op, ms(k.begin), ms(k.end), ms(k.end-k.begin))
+	}
+	win := 50 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("OWNERSCAN_PERF_TRACE")); err == nil {
+		win = d
+	}
+	last := c.calls[0].end
+	for _, k := range c.calls {
+		last = max(last, k.end)
+	}
+	for w := time.Duration(0); w < last; w += win {
+		var busy, took time.Duration
+		n := 0
+		for _, k := range c.calls {
+			b, e := max(k.begin, w), min(k.end, w+win)
+			if e > b {
+				busy += e - b
+			}
+			if k.begin >= w && k.begin < w+win {
+				n++
+				took += k.end - k.begin
+			}
+		}
+		avg := 0.0
+		if n > 0 {
+			avg = ms(took) / float64(n)
+		}
+		t.Logf("%5.0f ms: on the wire %5.1f, started %3d, mean %5.1f ms", ms(w), float64(busy)/float64(win), n, avg)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // sampleInFlight averages n() every millisecond until stop closes, and
 // with OWNERSCAN_PERF_TIMELINE set prints the average of every 100 ms.

@@ -375,16 +375,20 @@ func (l *lister) fill() {
 	if room > 0 && l.opts.Spare != nil {
 		room = min(room, l.opts.Spare())
 	}
-	tried := map[*keyRange]bool{}
-	for room > 0 {
-		r := l.pick(tried)
-		if r == nil {
-			return
+	// Pieces of minPiecePages first; slots still free after that would
+	// idle, so the rest of the ranges are cut finer (minTailPiecePages).
+	for _, minPiece := range [...]int{minPiecePages, minTailPiecePages} {
+		tried := map[*keyRange]bool{}
+		for room > 0 {
+			r := l.pick(tried)
+			if r == nil {
+				break
+			}
+			tried[r] = true
+			before := l.inFlight
+			l.split(r, room, minPiece)
+			room -= l.inFlight - before
 		}
-		tried[r] = true
-		before := l.inFlight
-		l.split(r, room)
-		room -= l.inFlight - before
 	}
 }
 
@@ -432,12 +436,13 @@ func (r *keyRange) estimateBound() (string, bool) {
 	return r.upto, r.bounded
 }
 
-// split cuts the unlisted rest (keyMarker, upto] of r at up to k markers.
-func (l *lister) split(r *keyRange, k int) {
+// split cuts the unlisted rest (keyMarker, upto] of r at up to k markers,
+// into pieces expected to hold at least minPiece pages.
+func (l *lister) split(r *keyRange, k, minPiece int) {
 	hi, bounded := r.estimateBound()
 	marks := l.knownMarkers(r, k)
 	if len(marks) == 0 {
-		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, r.pages, k)
+		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, r.pages, k, minPiece)
 	}
 	if len(marks) == 0 {
 		return

@@ -262,17 +262,25 @@ func pagesLeftEstimate(sigma positionAlphabets, first, lo, hi string, bounded bo
 }
 
 // minPiecePages is the smallest expected size, in pages, of a range split
-// off another: every range boundary costs on average half a page listed
-// twice (the page that runs past it), so pieces much smaller than this
-// cost more calls than the round trips they save.
+// off another while the listing's slots are in demand: every range
+// boundary costs on average half a page listed twice (the page that runs
+// past it), so pieces much smaller than this cost more calls than the
+// round trips they save.
 const minPiecePages = 3
+
+// minTailPiecePages is the smallest piece once no range is worth a
+// minPiecePages split and slots would otherwise idle: the end of a
+// listing, where the last ranges' few pages left would each be a serial
+// round trip. A piece of one page costs at most one extra call, made in a
+// slot nothing else wanted.
+const minTailPiecePages = 1
 
 // splitMarkers proposes up to k markers m, lo < m < hi (hi unbounded when
 // !bounded), to split the unlisted rest of a range whose lister has read
 // pages pages of keys from first to lo. Distances count from one page past
 // lo, where the request in flight is expected to end; the range keeps the
 // first piece, so that its lister goes on working, and pieces are at least
-// minPiecePages expected pages long.
+// minPiece expected pages long.
 //
 // When the rest ends at a real range bound (trusted), it is cut into equal
 // parts. When its end is only a hint or unknown, the markers gallop: their
@@ -280,14 +288,14 @@ const minPiecePages = 3
 // however far the keys really go, few markers fall past them (each costs
 // an empty request) and the ranges before the end are re-split evenly once
 // their own pages have shown their density.
-func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, trusted bool, pages, k int) []string {
+func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, trusted bool, pages, k, minPiece int) []string {
 	sh, ok := measure(sigma, first, lo, hi, bounded, pages)
 	if !ok || k <= 0 {
 		return nil
 	}
 	est := sh.pagesLeft
 	// k markers cut the rest into k+1 pieces: the range keeps the first.
-	if p := new(big.Int).Quo(est, big.NewInt(minPiecePages)); p.IsInt64() && p.Int64()-1 < int64(k) {
+	if p := new(big.Int).Quo(est, big.NewInt(int64(minPiece))); p.IsInt64() && p.Int64()-1 < int64(k) {
 		k = int(p.Int64()) - 1
 	}
 	if k <= 0 {
@@ -300,13 +308,13 @@ func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, truste
 			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k+1))))
 		}
 	} else {
-		// Offsets span * max(minPiecePages*j, 2^(e*j/(k+1)) - 1) with
+		// Offsets span * max(minPiece*j, 2^(e*j/(k+1)) - 1) with
 		// e = log2(pages left).
 		estF, _ := new(big.Float).SetInt(est).Float64()
 		e := math.Log2(max(estF, 2))
 		span := new(big.Float).SetInt(sh.span)
 		for j := 1; j <= k; j++ {
-			f := max(float64(minPiecePages*j), math.Exp2(e*float64(j)/float64(k+1))-1)
+			f := max(float64(minPiece*j), math.Exp2(e*float64(j)/float64(k+1))-1)
 			o, _ := new(big.Float).Mul(span, big.NewFloat(f)).Int(nil)
 			offsets = append(offsets, o)
 		}

@@ -56,7 +56,7 @@ func TestSplitMarkersOnCounterKeys(t *testing.T) {
 	if left < 500 || left > 3000 {
 		t.Errorf("pages left estimated at %.0f, really 999", left)
 	}
-	marks := splitMarkers(pa, keyOf(0), keyOf(999), "data0", true, true, 1, 31)
+	marks := splitMarkers(pa, keyOf(0), keyOf(999), "data0", true, true, 1, 31, minPiecePages)
 	if len(marks) < 25 || marks[len(marks)-1] < "data/8" || !slices.IsSorted(marks) {
 		t.Errorf("markers: %q", marks)
 	}
