@@ -72,6 +72,12 @@ func (e earlyRefresh) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return c, err
 	}
 	life := time.Until(c.Expires)
+	if life <= 0 {
+		// Already expired by our clock (a slow answer, or clock skew):
+		// use it as is; the next call refreshes it, and a request it
+		// signs that AWS finds expired is retried (clients.go).
+		return c, nil
+	}
 	window := min(life/5, 2*time.Minute)
 	window += time.Duration(rand.Int64N(int64(window/10) + 1))
 	c.Expires = c.Expires.Add(-window)

@@ -330,3 +330,19 @@ func TestE2EGracefulStopGraceOver(t *testing.T) {
 		t.Errorf("returned %v after the stop, grace 20ms", took)
 	}
 }
+
+// expiredProvider answers credentials that expired before they arrived.
+type expiredProvider struct{}
+
+func (expiredProvider) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "ASIAEXAMPLE", CanExpire: true, Expires: time.Now().Add(-time.Second)}, nil
+}
+
+// TestEarlyRefreshExpiredOnArrival: a session that is already over by our
+// clock (slow answer, clock skew) is passed on unchanged, not a panic.
+func TestEarlyRefreshExpiredOnArrival(t *testing.T) {
+	c, err := earlyRefresh{expiredProvider{}}.Retrieve(context.Background())
+	if err != nil || c.AccessKeyID != "ASIAEXAMPLE" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
