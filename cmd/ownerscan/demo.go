@@ -40,6 +40,12 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.config == "" {
+		// The rate_limits defaults keep a real scan under AWS's service
+		// quotas; the emulator has none, and pacing it would only measure the
+		// pacing. A --config file's rate_limits still apply.
+		setup.opts.RateLimits = scanner.RateLimits{}
+	}
 	if setup.outDir == "" {
 		dir, err := freshDir("ownerscan-demo-" + a.now().Format("20060102-150405"))
 		if err != nil {
