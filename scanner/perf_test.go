@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -55,6 +57,12 @@ func TestPerfScanEndpoint(t *testing.T) {
 		go func() { fill <- sampleInFlight(b.inFlight.Load, stop) }()
 		return c, b
 	}
+	heapDone := make(chan struct{})
+	if path := os.Getenv("OWNERSCAN_PERF_HEAP"); path != "" {
+		go func() { defer close(heapDone); profileHeapAtPeak(t, path, stop) }()
+	} else {
+		close(heapDone)
+	}
 	start := time.Now()
 	trace.start = start
 	res, err := s.Scan(context.Background(), nil, nil)
@@ -66,6 +74,7 @@ func TestPerfScanEndpoint(t *testing.T) {
 	t.Logf("wall %v, buckets %d, objects %d, min calls %d, critical path %d, mean in flight %.1f of %d",
 		wall, len(res.Buckets), res.Summary.ObjectsScanned, res.Calls.MinCalls, res.Calls.CriticalPath, <-fill, opts.Concurrency)
 	trace.print(t)
+	<-heapDone
 }
 
 // callTrace records when each call's attempts were on the wire (from
@@ -164,5 +173,53 @@ func sampleInFlight(n func() int64, stop <-chan struct{}) float64 {
 				winSum, winCount = 0, 0
 			}
 		}
+	}
+}
+
+// profileHeapAtPeak writes a heap profile to path each time the live heap
+// (as of the last GC) grows by a tenth past the last profile, until stop
+// closes: the file ends up showing who holds memory at the peak, not after
+// the scan. It logs the peak it saw.
+func profileHeapAtPeak(t *testing.T, path string, stop <-chan struct{}) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var profiled, peakLive, peakTotal uint64
+	var atPeak []metrics.Sample
+	classes := []string{"/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes", "/memory/classes/heap/free:bytes", "/memory/classes/heap/stacks:bytes", "/memory/classes/heap/released:bytes", "/gc/heap/goal:bytes"}
+	detail := make([]metrics.Sample, len(classes))
+	for i, c := range classes {
+		detail[i].Name = c
+	}
+	for {
+		select {
+		case <-stop:
+			t.Logf("peak live heap %.1f MiB, peak memory from the runtime %.1f MiB", float64(peakLive)/(1<<20), float64(peakTotal)/(1<<20))
+			for _, d := range atPeak {
+				t.Logf("  at that peak: %s %.1f MiB", d.Name, float64(d.Value.Uint64())/(1<<20))
+			}
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		live, total := sample[0].Value.Uint64(), sample[1].Value.Uint64()
+		if total > peakTotal {
+			metrics.Read(detail)
+			atPeak = append(atPeak[:0], detail...)
+		}
+		peakLive, peakTotal = max(peakLive, live), max(peakTotal, total)
+		if live < profiled+profiled/10 {
+			continue
+		}
+		profiled = live
+		f, err := os.Create(path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			t.Error(err)
+		}
+		f.Close()
 	}
 }

@@ -33,6 +33,17 @@ type pageKey struct{}
 // the allocation profile.
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// bodyReaders bounds how many response bodies are read and decoded at once
+// in the process, and so how many page-sized buffers are live: with 64
+// requests in flight, bodies read as soon as their headers arrive held up
+// to 64 buffers of a few hundred KiB each, and the peak memory of a scan
+// depended on how many happened to overlap (more often in a long scan).
+// A body waiting its turn stays in the kernel's socket buffers. Decoding
+// is CPU work, so more readers than cores gain little on loopback; 16
+// keeps many transfers going on a slow real network, where bodies
+// trickle in.
+var bodyReaders = make(chan struct{}, 16)
+
 // decoderPool recycles Decoders (their scratch space and owner interning).
 var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
 
@@ -72,11 +83,21 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return m.orig.HandleDeserialize(ctx, in, replay{out, md, err})
 	}
+	select {
+	case bodyReaders <- struct{}{}:
+	case <-ctx.Done():
+		resp.Body.Close()
+		return out, md, ctx.Err()
+	}
+	defer func() { <-bodyReaders }()
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer putBody(buf)
 	buf.Reset()
 	if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
-		buf.Grow(int(resp.ContentLength))
+		// ReadFrom wants MinRead bytes free before each read, the one
+		// that sees EOF included: growing to exactly ContentLength would
+		// make it double the buffer for those last 0 bytes.
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
 	}
 	_, readErr := buf.ReadFrom(resp.Body)
 	resp.Body.Close()
