@@ -65,6 +65,16 @@ type versionEntry struct {
 // leaves, so the calls are those of DESIGN.md's model, and stops early: the
 // scan is then "truncated" (only if more entries remained).
 func (r *run) listVersions(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome) error {
+	return r.listVersionsAfter(ctx, api, job, out, nil)
+}
+
+// listVersionsAfter is listVersions for a listing that starts before the
+// bucket owner is known (a GetBucketAcl still in flight: the two requests
+// do not depend on each other, so one round trip leaves a bucket's
+// critical path). ready, when not nil, is called once before the first
+// entry is counted; it must make out.row.OwnerCanonicalID final, and an
+// error from it stops the listing and is returned as is.
+func (r *run) listVersionsAfter(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome, ready func() error) error {
 	opts := versionlist.Options{
 		Parallelism: r.listParallelism(),
 		MaxKeys:     versionsPageSize,
@@ -77,7 +87,14 @@ func (r *run) listVersions(ctx context.Context, api S3API, job bucketJob, out *b
 	if opts.MaxVersions > 0 {
 		opts.Parallelism = 1
 	}
+	var readyErr error
 	st, err := versionlist.ListAllStats(ctx, api, job.name, opts, func(p *versionlist.Page) error {
+		if ready != nil {
+			readyErr, ready = ready(), nil
+			if readyErr != nil {
+				return readyErr
+			}
+		}
 		for i := range p.Entries {
 			e := &p.Entries[i]
 			r.countVersion(ctx, job, out, versionEntry{
@@ -90,6 +107,8 @@ func (r *run) listVersions(ctx context.Context, api S3API, job bucketJob, out *b
 	})
 	out.listPages = st.Calls
 	switch {
+	case readyErr != nil:
+		return readyErr
 	case err == nil:
 		out.row.ObjectScan = ObjectScanComplete
 		return nil
