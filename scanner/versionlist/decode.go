@@ -56,6 +56,7 @@ func foldMatch(name []byte, fields []string) bool {
 // an unspecified state and the body should be decoded by the SDK instead.
 func (d *Decoder) Decode(body []byte, p *Page) error {
 	p.reset()
+	p.takeEntries()
 	d.s = xmlScanner{b: body}
 	d.arena = d.arena[:0]
 	d.spans = d.spans[:0]

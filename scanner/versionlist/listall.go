@@ -184,19 +184,19 @@ func (l *lister) run(cancel context.CancelFunc) error {
 				l.stopped = true
 				cancel()
 			}
-			l.free = append(l.free, res.page)
+			l.recycle(res.page)
 			continue
 		}
 		if res.r == nil {
 			l.absorbDiscovery(res.page)
-			l.free = append(l.free, res.page)
+			l.recycle(res.page)
 			l.fill()
 			continue
 		}
 		if err := l.absorb(res.r, res.page); err != nil {
 			firstErr, l.stopped = err, true
 			cancel()
-			l.free = append(l.free, res.page)
+			l.recycle(res.page)
 			continue
 		}
 		if l.discovery == discoveryNone && !res.r.done && res.r == root && root.pages >= l.opts.SerialPages {
@@ -208,12 +208,19 @@ func (l *lister) run(cancel context.CancelFunc) error {
 			firstErr, l.stopped = err, true
 			cancel()
 		}
-		l.free = append(l.free, res.page)
+		l.recycle(res.page)
 	}
 	if firstErr == nil && l.moreLeft {
 		firstErr = ErrMaxVersions
 	}
 	return firstErr
+}
+
+// recycle keeps p for the next request, its Entries array back in the
+// pool until a response is decoded into it.
+func (l *lister) recycle(p *Page) {
+	p.releaseEntries()
+	l.free = append(l.free, p)
 }
 
 // fetch starts one request: the next page of r, or (r nil) the discovery

@@ -8,7 +8,10 @@
 // handed to the caller exactly once (see ListAll).
 package versionlist
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Entry is one object version or delete marker, reduced to what an ownership
 // scan needs. Strings never alias a pooled buffer: they may be retained.
@@ -44,4 +47,34 @@ func (p *Page) reset() {
 	p.NextVersionIDMarker = ""
 	clear(p.CommonPrefixes)
 	p.CommonPrefixes = p.CommonPrefixes[:0]
+}
+
+// entriesPool recycles Entries arrays (a 1,000-entry array is about 90 KiB).
+// A lister's pages take one only while a response is decoded and emitted,
+// and give it back after: pages waiting on the network (64 at concurrency
+// 64) hold none, so the arrays live at once are about the bodies being
+// decoded (bodyReaders) plus the pages queued for emission, however long
+// the listing.
+var entriesPool = sync.Pool{New: func() any {
+	s := make([]Entry, 0, defaultMaxKeys)
+	return &s
+}}
+
+// takeEntries gives p a pooled Entries array if it has none.
+func (p *Page) takeEntries() {
+	if p.Entries == nil {
+		p.Entries = (*entriesPool.Get().(*[]Entry))[:0]
+	}
+}
+
+// releaseEntries returns p's Entries array to the pool, emptied (no string
+// stays referenced), and leaves p without one.
+func (p *Page) releaseEntries() {
+	if cap(p.Entries) == 0 {
+		return
+	}
+	clear(p.Entries)
+	s := p.Entries[:0]
+	p.Entries = nil
+	entriesPool.Put(&s)
 }
