@@ -153,33 +153,55 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 func (r *run) prelude(ctx context.Context) (Organization, error) {
 	pctx := withPriority(ctx)
 	callerSTS := r.clients.STS(nil)
-	id, err := callerSTS.GetCallerIdentity(pctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return Organization{}, fmt.Errorf("scanner: GetCallerIdentity: %s: %w", awsErrorText(err), err)
+	// GetCallerIdentity and DescribeOrganization (with the organization
+	// role's AssumeRole before it) do not depend on each other: they run
+	// concurrently, one round trip off the critical path of the scan.
+	type identity struct {
+		out *sts.GetCallerIdentityOutput
+		err error
 	}
-	r.callerAccount = aws.ToString(id.Account)
-	r.partition = r.opts.Partition
-	if r.partition == "" {
-		r.partition = partitionOf(aws.ToString(id.Arn))
-	}
-	if r.partition == "" {
-		r.partition = DefaultPartition
-	}
+	idc := make(chan identity, 1)
+	go func() {
+		out, err := callerSTS.GetCallerIdentity(pctx, &sts.GetCallerIdentityInput{})
+		idc <- identity{out, err}
+	}()
 	r.memberSTS = callerSTS
+	var orgErr error
+	var out *organizations.DescribeOrganizationOutput
+	api := r.clients.Organizations(nil)
 	if arn := r.opts.OrganizationRoleARN; arn != "" {
 		creds := assumedRole(callerSTS, arn, r.opts.ExternalID, r.opts.SessionName, orgSessionDuration)
 		r.col.facts.orgRole = true
 		if err := retrieveNow(pctx, creds); err != nil {
-			return Organization{}, fmt.Errorf("scanner: organization role %s: %s", arn, err)
+			orgErr = fmt.Errorf("scanner: organization role %s: %s", arn, err)
+		} else {
+			r.orgCreds = creds
+			r.orgRoleAccount = accountOfARN(arn)
+			r.memberSTS = r.clients.STS(creds)
+			api = r.clients.Organizations(creds)
 		}
-		r.orgCreds = creds
-		r.orgRoleAccount = accountOfARN(arn)
-		r.memberSTS = r.clients.STS(creds)
 	}
-	api := r.clients.Organizations(r.orgCreds)
-	out, err := api.DescribeOrganization(pctx, &organizations.DescribeOrganizationInput{})
-	if err != nil {
-		return Organization{}, fmt.Errorf("scanner: DescribeOrganization: %s: %w", awsErrorText(err), err)
+	if orgErr == nil {
+		var err error
+		out, err = api.DescribeOrganization(pctx, &organizations.DescribeOrganizationInput{})
+		if err != nil {
+			orgErr = fmt.Errorf("scanner: DescribeOrganization: %s: %w", awsErrorText(err), err)
+		}
+	}
+	id := <-idc
+	if id.err != nil {
+		return Organization{}, fmt.Errorf("scanner: GetCallerIdentity: %s: %w", awsErrorText(id.err), id.err)
+	}
+	r.callerAccount = aws.ToString(id.out.Account)
+	r.partition = r.opts.Partition
+	if r.partition == "" {
+		r.partition = partitionOf(aws.ToString(id.out.Arn))
+	}
+	if r.partition == "" {
+		r.partition = DefaultPartition
+	}
+	if orgErr != nil {
+		return Organization{}, orgErr
 	}
 	org := Organization{}
 	if out.Organization != nil {
