@@ -25,6 +25,7 @@ type callFacts struct {
 	ownerLookups int64 // calls made to resolve owners outside the scan's scope
 
 	listBucketsPage int64 // MaxBuckets sent (listBucketsPageSize but in tests)
+	concurrency     int64 // requests in flight allowed: bounds how fast one bucket's pages can go
 
 	accounts map[string]*accountCalls
 }
@@ -65,6 +66,33 @@ func bucketCalls(o *bucketOutcome) int64 {
 	return n
 }
 
+// bucketChain is the shortest chain of calls one bucket's checks can take:
+// a region lookup, then GetBucketOwnershipControls, then either GetBucketAcl
+// alone or, when the bucket is listed, its listing pages, with the ACL read
+// going out beside the first page. With concurrency requests in flight the
+// pages take at least ceil(pages/concurrency) rounds, however the key space is
+// split, so the chain never claims more than a parallel listing needs.
+func bucketChain(o *bucketOutcome, concurrency int64) int64 {
+	var n int64
+	if o.regionLookup {
+		n++
+	}
+	if o.ownershipChecked {
+		n++
+	}
+	switch {
+	case o.listed:
+		pages := o.listPages
+		if o.row.ObjectScan != ObjectScanFailed {
+			pages = pagesFor(o.row.ObjectsScanned, versionsPageSize)
+		}
+		n += pagesFor(pages, max(concurrency, 1))
+	case o.aclChecked:
+		n++
+	}
+	return n
+}
+
 // minCalls applies the performance model to facts:
 //
 //	1 GetCallerIdentity + 1 AssumeRole of the organization role (if any)
@@ -77,13 +105,13 @@ func bucketCalls(o *bucketOutcome) int64 {
 //	+ owner lookups of out-of-scope members, when an owner needed one.
 //
 // The critical path is the longest chain of calls that must follow each
-// other: GetCallerIdentity -> [organization role] -> DescribeOrganization ->
-// the ListAccounts pages up to the account's page (all pages, or the OU walk
-// if longer, when the walk gates the accounts) -> AssumeRole -> ListBuckets
-// pages -> the account's longest bucket chain (region lookup ->
-// GetBucketOwnershipControls -> GetBucketAcl -> listing pages).
+// other: [organization role ->] DescribeOrganization (GetCallerIdentity goes
+// out beside them) -> the ListAccounts pages up to the account's page (all
+// pages, or the OU walk if longer, when the walk gates the accounts) ->
+// AssumeRole -> ListBuckets pages -> the account's longest bucket chain
+// (see bucketChain).
 func minCalls(f *callFacts) CallStats {
-	prefix := int64(2)
+	prefix := int64(1)
 	calls := int64(2) + pagesFor(f.orgAccounts, organizationsPageSize) + f.ownerLookups
 	if f.orgRole {
 		prefix++

@@ -125,7 +125,7 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		ac := acctCalls(b.row.AccountID)
 		n := bucketCalls(b)
 		ac.calls += n
-		ac.longestBucket = max(ac.longestBucket, n)
+		ac.longestBucket = max(ac.longestBucket, bucketChain(b, c.facts.concurrency))
 		if !b.inScope {
 			continue
 		}

@@ -74,6 +74,7 @@ func newRun(opts Options, log *slog.Logger, clients clientFactory, b *budget, si
 	}
 	r.stopGrace = StopGrace
 	r.col = newCollector(sink, p, r.dir)
+	r.col.facts.concurrency = int64(opts.Concurrency)
 	r.dir.lookup = r.lookupOutsideOwners
 	return r
 }

@@ -181,12 +181,13 @@ func TestMinCallsFormula(t *testing.T) {
 	if got.MinCalls != 2+3+8+7+1 {
 		t.Errorf("MinCalls = %d", got.MinCalls)
 	}
-	// longest: GCI, DO, 3 pages, AssumeRole, 2 ListBuckets pages, 4 = 12
-	if got.CriticalPath != 12 {
+	// longest: DescribeOrganization (GCI beside it), 3 pages, AssumeRole,
+	// 2 ListBuckets pages, 4 = 11
+	if got.CriticalPath != 11 {
 		t.Errorf("CriticalPath = %d", got.CriticalPath)
 	}
 	f.orgRole = true
-	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 13 {
+	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 12 {
 		t.Errorf("with org role: %+v", g)
 	}
 }
@@ -415,4 +416,32 @@ func TestScanFakeInterrupted(t *testing.T) {
 		t.Fatalf("no account reported interrupted: %+v", res.Accounts)
 	}
 	fmt.Fprint(new(strings.Builder), res.Summary)
+}
+
+// TestBucketChain: the ACL read overlaps the first listing page, and a
+// listing's pages count as ceil(pages/concurrency) rounds, never more.
+func TestBucketChain(t *testing.T) {
+	listed := func(versions int64) *bucketOutcome {
+		return &bucketOutcome{ownershipChecked: true, aclChecked: true, listed: true,
+			row: Bucket{ObjectsScanned: versions, ObjectScan: ObjectScanComplete}}
+	}
+	cases := []struct {
+		name        string
+		o           *bucketOutcome
+		concurrency int64
+		want        int64
+	}{
+		{"enforced", &bucketOutcome{ownershipChecked: true}, 64, 1},
+		{"objects off", &bucketOutcome{ownershipChecked: true, aclChecked: true}, 64, 2},
+		{"empty bucket", listed(0), 64, 2},
+		{"10 pages serial", listed(10_000), 1, 11},
+		{"10 pages, 4 in flight", listed(10_000), 4, 4},
+		{"1M versions, 64 in flight", listed(1_000_000), 64, 17},
+		{"region lookup", &bucketOutcome{regionLookup: true, ownershipChecked: true}, 64, 2},
+	}
+	for _, c := range cases {
+		if got := bucketChain(c.o, c.concurrency); got != c.want {
+			t.Errorf("%s: bucketChain = %d, want %d", c.name, got, c.want)
+		}
+	}
 }
