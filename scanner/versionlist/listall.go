@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -84,8 +85,9 @@ type Stats struct {
 //
 // A bucket that fits in one page costs exactly one request.
 //
-// emit is called from one goroutine at a time, never concurrently; pages
-// of different ranges interleave. It must not keep the *Page or its
+// emit is never called concurrently: each call starts after the previous
+// one returned (from whichever goroutine fetched the page); pages of
+// different ranges interleave. It must not keep the *Page or its
 // Entries slice after returning (both are reused); the strings in entries
 // may be kept. An error from emit stops the listing and is returned.
 func ListAll(ctx context.Context, c Lister, bucket string, opts Options, emit func(*Page) error) error {
@@ -106,7 +108,6 @@ func ListAllStats(ctx context.Context, c Lister, bucket string, opts Options, em
 	defer cancel()
 	l := &lister{
 		ctx: ctx, c: c, bucket: bucket, opts: opts, emit: emit,
-		results: make(chan fetched, opts.Parallelism+1),
 	}
 	if opts.Parallelism == 1 {
 		l.discovery = discoveryDone
@@ -150,9 +151,13 @@ type lister struct {
 	opts   Options
 	emit   func(*Page) error
 
-	// Everything below belongs to the goroutine running run.
-	results    chan fetched
+	cancel context.CancelFunc
+	idle   chan struct{} // closed when the last request is processed
+
+	// mu guards everything below, and emit: see process.
+	mu         sync.Mutex
 	inFlight   int
+	firstErr   error
 	ranges     []*keyRange
 	free       []*Page
 	sigma      positionAlphabets
@@ -171,49 +176,74 @@ func (l *lister) limitReached() bool {
 }
 
 func (l *lister) run(cancel context.CancelFunc) error {
+	l.cancel = cancel
+	l.idle = make(chan struct{})
 	root := &keyRange{}
+	l.mu.Lock()
 	l.ranges = append(l.ranges, root)
 	l.fetch(root, nil)
-	var firstErr error
-	for l.inFlight > 0 {
-		res := <-l.results
-		l.inFlight--
-		if res.err != nil || l.stopped {
-			if res.err != nil && firstErr == nil && !l.stopped {
-				firstErr = res.err
-				l.stopped = true
-				cancel()
-			}
-			l.recycle(res.page)
-			continue
-		}
-		if res.r == nil {
-			l.absorbDiscovery(res.page)
-			l.recycle(res.page)
-			l.fill()
-			continue
-		}
-		if err := l.absorb(res.r, res.page); err != nil {
-			firstErr, l.stopped = err, true
-			cancel()
-			l.recycle(res.page)
-			continue
-		}
-		if l.discovery == discoveryNone && !res.r.done && res.r == root && root.pages >= l.opts.SerialPages {
-			l.discovery = discoveryInFlight
-			l.fetch(nil, &s3.ListObjectVersionsInput{Delimiter: aws.String("/"), KeyMarker: aws.String(root.keyMarker)})
-		}
-		l.fill()
-		if err := l.emitPage(res.page); err != nil {
-			firstErr, l.stopped = err, true
-			cancel()
-		}
+	l.mu.Unlock()
+	<-l.idle
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.firstErr == nil && l.moreLeft {
+		l.firstErr = ErrMaxVersions
+	}
+	return l.firstErr
+}
+
+// process applies one response to the listing and emits its entries. It
+// runs in the goroutine that fetched the response, holding l.mu, so a
+// decoded page is worked on at once by a goroutine already running rather
+// than queued for one processing goroutine (which, with every core busy,
+// let up to Parallelism decoded pages pile up: must-show 4 of issue 4).
+// Holding l.mu while emitting keeps emit's contract (never concurrent)
+// and keeps the absorb-then-emit order of one response.
+//
+// It cannot deadlock the scan: the response's request slot, if the client
+// enforces a budget, was released when the response was decoded, so a
+// goroutine waiting here for l.mu, or emitting while emit blocks (e.g. on
+// work the caller does elsewhere with that budget), holds no slot.
+func (l *lister) process(res fetched) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	defer func() {
 		l.recycle(res.page)
+		if l.inFlight--; l.inFlight == 0 {
+			close(l.idle)
+		}
+	}()
+	if res.err != nil || l.stopped {
+		if res.err != nil && l.firstErr == nil && !l.stopped {
+			l.stop(res.err)
+		}
+		return
 	}
-	if firstErr == nil && l.moreLeft {
-		firstErr = ErrMaxVersions
+	if res.r == nil {
+		l.absorbDiscovery(res.page)
+		l.fill()
+		return
 	}
-	return firstErr
+	root := l.ranges[0]
+	if err := l.absorb(res.r, res.page); err != nil {
+		l.stop(err)
+		return
+	}
+	if l.discovery == discoveryNone && !res.r.done && res.r == root && root.pages >= l.opts.SerialPages {
+		l.discovery = discoveryInFlight
+		l.fetch(nil, &s3.ListObjectVersionsInput{Delimiter: aws.String("/"), KeyMarker: aws.String(root.keyMarker)})
+	}
+	l.fill()
+	if err := l.emitPage(res.page); err != nil {
+		l.stop(err)
+	}
+}
+
+// stop ends the listing with err: requests still in flight are cancelled
+// and their responses only drained.
+func (l *lister) stop(err error) {
+	l.firstErr, l.stopped = err, true
+	l.cancel()
 }
 
 // recycle keeps p for the next request, its Entries array back in the
@@ -257,20 +287,23 @@ func (l *lister) fetch(r *keyRange, in *s3.ListObjectVersionsInput) {
 	}
 	l.inFlight++
 	l.stats.Calls++
-	go func() {
-		if b := l.opts.Budget; b != nil {
-			if err := b.Acquire(l.ctx, 1); err != nil {
-				l.results <- fetched{r, p, err}
-				return
-			}
-			defer b.Release(1)
+	go func() { l.process(fetched{r, p, l.get(in, p)}) }()
+}
+
+// get makes one request into p, holding a unit of Options.Budget (if
+// any) only while the request is made: not while the page is processed.
+func (l *lister) get(in *s3.ListObjectVersionsInput, p *Page) error {
+	if b := l.opts.Budget; b != nil {
+		if err := b.Acquire(l.ctx, 1); err != nil {
+			return err
 		}
-		_, err := listPageInto(l.ctx, l.c, in, p, l.opts.SDKDecoder)
-		if err != nil {
-			err = fmt.Errorf("versionlist: list versions of %s after %q: %w", l.bucket, aws.ToString(in.KeyMarker), err)
-		}
-		l.results <- fetched{r, p, err}
-	}()
+		defer b.Release(1)
+	}
+	_, err := listPageInto(l.ctx, l.c, in, p, l.opts.SDKDecoder)
+	if err != nil {
+		return fmt.Errorf("versionlist: list versions of %s after %q: %w", l.bucket, aws.ToString(in.KeyMarker), err)
+	}
+	return nil
 }
 
 // absorb applies one page to its range: drops entries beyond the range,
