@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -154,10 +155,17 @@ type lister struct {
 	cancel context.CancelFunc
 	idle   chan struct{} // closed when the last request is processed
 
+	// qmu guards the responses waiting to be handled (see process).
+	qmu      sync.Mutex
+	queue    []fetched
+	handling bool         // a goroutine is draining queue
+	waiting  atomic.Int64 // len(queue), for pause
+
 	// mu guards everything below, and emit: see process.
 	mu         sync.Mutex
 	inFlight   int
 	firstErr   error
+	paused     []*keyRange // ranges whose next request pause held back
 	ranges     []*keyRange
 	free       []*Page
 	sigma      positionAlphabets
@@ -192,23 +200,52 @@ func (l *lister) run(cancel context.CancelFunc) error {
 	return l.firstErr
 }
 
-// process applies one response to the listing and emits its entries. It
-// runs in the goroutine that fetched the response, holding l.mu, so a
-// decoded page is worked on at once by a goroutine already running rather
-// than queued for one processing goroutine (which, with every core busy,
-// let up to Parallelism decoded pages pile up: must-show 4 of issue 4).
-// Holding l.mu while emitting keeps emit's contract (never concurrent)
-// and keeps the absorb-then-emit order of one response.
+// process takes one response from the goroutine that fetched it. The
+// responses are handled one at a time, in arrival order, by whichever
+// fetching goroutine found nobody handling them: it drains the queue,
+// including what lands meanwhile, and the others just queue their page
+// and end. A handling goroutine is one already running, and it keeps
+// running while pages come, so none waits to be scheduled per page: a
+// single processing goroutine fed by a channel, or a mutex handed from
+// waiter to waiter, let up to 55 decoded pages (about 150 KiB each) pile
+// up while both cores were busy, and a long scan met a GC at such a pile
+// more often than a short one (must-show 4 of issue 4).
 //
 // It cannot deadlock the scan: the response's request slot, if the client
 // enforces a budget, was released when the response was decoded, so a
-// goroutine waiting here for l.mu, or emitting while emit blocks (e.g. on
-// work the caller does elsewhere with that budget), holds no slot.
+// goroutine that queues a page holds no slot, nor does the one handling
+// the queue while emit blocks (e.g. on work the caller does elsewhere
+// with that budget).
 func (l *lister) process(res fetched) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.qmu.Lock()
+	l.queue = append(l.queue, res)
+	l.waiting.Add(1)
+	if l.handling {
+		l.qmu.Unlock()
+		return
+	}
+	l.handling = true
+	for len(l.queue) > 0 {
+		next := l.queue[0]
+		l.queue[0] = fetched{}
+		l.queue = l.queue[1:]
+		l.waiting.Add(-1)
+		l.qmu.Unlock()
+		l.mu.Lock()
+		l.handle(next)
+		l.mu.Unlock()
+		l.qmu.Lock()
+	}
+	l.handling = false
+	l.qmu.Unlock()
+}
+
+// handle applies one response to the listing and emits its entries
+// (holding l.mu: emit calls never overlap).
+func (l *lister) handle(res fetched) {
 	defer func() {
 		l.recycle(res.page)
+		l.resume()
 		if l.inFlight--; l.inFlight == 0 {
 			close(l.idle)
 		}
@@ -236,6 +273,40 @@ func (l *lister) process(res fetched) {
 	l.fill()
 	if err := l.emitPage(res.page); err != nil {
 		l.stop(err)
+	}
+}
+
+// maxWaiting is how many of a listing's decoded pages may wait to be
+// handled before the listing holds back its next requests: while the
+// handling goroutine is descheduled (every core busy), responses keep
+// landing, and each waiting page holds about 150 KiB (entries and their
+// strings). Holding back requests, rather than making responses wait to
+// be decoded, never holds a request slot.
+const maxWaiting = 8
+
+// pause holds back r's next request while too many pages wait (see
+// maxWaiting); resume sends it later.
+func (l *lister) pause(r *keyRange) bool {
+	if l.waiting.Load() <= maxWaiting {
+		return false
+	}
+	l.paused = append(l.paused, r)
+	return true
+}
+
+// resume sends the requests pause held back, once the pages waiting are
+// down to half of maxWaiting, or when this is the last response in flight
+// (so the listing cannot stall with requests held back).
+func (l *lister) resume() {
+	if len(l.paused) == 0 || l.waiting.Load() > maxWaiting/2 && l.inFlight > 1 {
+		return
+	}
+	paused := l.paused
+	l.paused = nil
+	for _, r := range paused {
+		if !l.stopped {
+			l.fetch(r, nil)
+		}
 	}
 }
 
@@ -363,6 +434,7 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 		// show it. (A bounded range at the limit asks for one entry, as
 		// the keys after its marker may lie beyond its bound.)
 		l.moreLeft = true
+	case l.pause(r):
 	default:
 		l.fetch(r, nil)
 	}
@@ -408,7 +480,7 @@ func (l *lister) absorbDiscovery(p *Page) {
 
 // fill uses free request slots to split the ranges with the most left.
 func (l *lister) fill() {
-	if l.stopped || l.discovery == discoveryInFlight || l.limitReached() || l.ranges[0].pages < l.opts.SerialPages {
+	if l.stopped || l.discovery == discoveryInFlight || len(l.paused) > 0 || l.limitReached() || l.ranges[0].pages < l.opts.SerialPages {
 		return
 	}
 	room := l.opts.Parallelism - l.inFlight
