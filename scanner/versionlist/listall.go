@@ -68,6 +68,9 @@ type Stats struct {
 	// EmptyCalls are requests that yielded no entry of their range
 	// (probes past the last key, or a range already covered).
 	EmptyCalls int64
+	// HeldBack counts requests sent later than they could have been
+	// because more than maxWaiting decoded pages waited to be handled.
+	HeldBack int64
 }
 
 // ListAll lists every object version and delete marker of bucket exactly
@@ -291,6 +294,7 @@ func (l *lister) pause(r *keyRange) bool {
 		return false
 	}
 	l.paused = append(l.paused, r)
+	l.stats.HeldBack++
 	return true
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -263,4 +264,34 @@ func TestListAllCallError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "denied") {
 		t.Fatalf("err %v", err)
 	}
+}
+
+// TestListAllHoldsBackWhilePagesWait: while emit is slow, responses pile
+// up; past maxWaiting the listing holds back its next requests (it never
+// blocks a response), sends them once the pile is handled, and stays exact.
+func TestListAllHoldsBackWhilePagesWait(t *testing.T) {
+	fb := newFakeBucket(generatedKeys(6000, "data/", 1))
+	c := newTestClient(fb.serve(t).URL)
+	want := serialList(t, c, "b")
+	var emits atomic.Int64
+	var got []string
+	st, err := ListAllStats(context.Background(), c, "b", Options{Parallelism: 32, MaxKeys: 50, NoDiscovery: true}, func(p *Page) error {
+		if n := emits.Add(1); n%20 == 5 {
+			// A stalled consumer: every request in flight lands meanwhile.
+			time.Sleep(30 * time.Millisecond)
+		}
+		for _, e := range p.Entries {
+			got = append(got, e.Key+"\x00"+e.VersionID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	requireExact(t, "held back", got, want)
+	if st.HeldBack == 0 {
+		t.Fatalf("no request was held back (stats %+v)", st)
+	}
+	t.Logf("stats %+v", st)
 }
