@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"sort"
+	"sync"
 	"sync/atomic"
 )
 
@@ -29,6 +30,24 @@ type collector struct {
 	managementAccount string
 	facts             callFacts
 	ownerLookups      atomic.Int64
+
+	// Out-of-scope members whose owner lookup failed (lookupOutsideOwners).
+	unlearnedMu sync.Mutex
+	unlearned   []string
+}
+
+// noteUnlearned records a member account whose canonical ID could not be
+// read. Safe from any goroutine.
+func (c *collector) noteUnlearned(accountID string) {
+	c.unlearnedMu.Lock()
+	c.unlearned = append(c.unlearned, accountID)
+	c.unlearnedMu.Unlock()
+}
+
+func (c *collector) unlearnedOutside() []string {
+	c.unlearnedMu.Lock()
+	defer c.unlearnedMu.Unlock()
+	return append([]string(nil), c.unlearned...)
 }
 
 func newCollector(sink ObjectSink, p *Progress, dir *ownerDirectory) *collector {
@@ -121,6 +140,16 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			res.Findings = append(res.Findings, accountErrorFinding(a.row))
 		}
 	}
+	// Member accounts whose canonical ID the scan could not learn: an owner
+	// it cannot resolve may be one of them, so "external" is then only
+	// "not a member the scan could identify", and the findings say so.
+	unlearned := c.unlearnedOutside()
+	for _, a := range c.accounts {
+		if a.row.Status == AccountFailed && a.row.CanonicalID == "" {
+			unlearned = append(unlearned, a.row.ID)
+		}
+	}
+	sort.Strings(unlearned)
 	for _, b := range c.buckets {
 		ac := acctCalls(b.row.AccountID)
 		n := bucketCalls(b)
@@ -150,7 +179,7 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			res.Complete = false
 		}
 		res.Buckets = append(res.Buckets, row)
-		res.Findings = append(res.Findings, bucketFindings(row)...)
+		res.Findings = append(res.Findings, bucketFindings(row, unlearned)...)
 	}
 	if res.Accounts == nil {
 		res.Accounts = []Account{}

@@ -115,6 +115,15 @@ func TestE2EBuiltinScenario(t *testing.T) {
 	if c := findingsOf(res, FindingCrossAccountObjects, "acme-b-legacy-unset"); len(c) != 1 || c[0].Severity != SeverityCritical {
 		t.Errorf("external owner must be critical: %+v", c)
 	}
+	// AccountE (555555555555) could not be assumed, so its canonical ID is
+	// unknown: the external owner might be it, and the finding must say so.
+	// Buckets with no external owner carry no such caveat.
+	if c := findingsOf(res, FindingCrossAccountObjects, "acme-b-legacy-unset"); len(c) != 1 || !strings.Contains(c[0].Detail, "could not learn: 555555555555") {
+		t.Errorf("external-owner finding does not name the account whose ID is unknown: %+v", c)
+	}
+	if c := findingsOf(res, FindingCrossAccountObjects, "our-shared-widgets"); len(c) != 1 || strings.Contains(c[0].Detail, "could not learn") {
+		t.Errorf("member-owner finding carries the external caveat: %+v", c)
+	}
 	if g := findingsOf(res, FindingBucketACLGrant, "acme-b-legacy-unset"); len(g) != 1 || g[0].Severity != SeverityHigh {
 		t.Errorf("external grant: %+v", g)
 	}

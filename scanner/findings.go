@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -70,7 +71,11 @@ func accountErrorFinding(a Account) Finding {
 }
 
 // bucketFindings raises a bucket's findings from its resolved row.
-func bucketFindings(b Bucket) []Finding {
+//
+// unlearned lists the member accounts whose canonical IDs the scan could not
+// learn (sorted): where a foreign owner is flagged external, the finding says
+// it may be one of them.
+func bucketFindings(b Bucket, unlearned []string) []Finding {
 	var out []Finding
 	base := Finding{AccountID: b.AccountID, Bucket: b.Name, Region: b.Region}
 	if b.ObjectOwnership != OwnershipEnforced && b.ObjectOwnership != OwnershipUnknown {
@@ -113,6 +118,9 @@ func bucketFindings(b Bucket) []Finding {
 			b.CrossAccountObjects, b.CrossAccountBytes, strings.Join(parts, "; "))
 		if b.ObjectScan == ObjectScanTruncated {
 			f.Detail += " Counts are from a listing cut short by objects.max_per_bucket."
+		}
+		if len(unlearned) > 0 && slices.ContainsFunc(b.ForeignOwners, func(o ForeignOwner) bool { return o.External }) {
+			f.Detail += fmt.Sprintf(" An owner shown as external may also be one of the member accounts whose canonical ID the scan could not learn: %s.", strings.Join(unlearned, ", "))
 		}
 		f.Remediation = remediationCrossAccount(b)
 		out = append(out, f)

@@ -14,8 +14,9 @@ const ownerLookupConcurrency = 16
 // lookupOutsideOwners reads the canonical IDs of active member accounts the
 // scan does not cover, so that objects and grants of theirs resolve to them
 // instead of "external" (see ownerDirectory). One AssumeRole (unless the
-// caller's own account) and one ListBuckets with MaxBuckets 1 each. Failures
-// only leave those IDs unresolved.
+// caller's own account) and one ListBuckets with MaxBuckets 1 each. A
+// failure leaves that account's ID unresolved and is recorded, so that the
+// findings say "external" may mean that account.
 func (r *run) lookupOutsideOwners(ctx context.Context) {
 	r.outside.mu.Lock()
 	candidates := append([]orgAccount(nil), r.outside.list...)
@@ -34,6 +35,7 @@ func (r *run) lookupOutsideOwners(ctx context.Context) {
 				r.col.ownerLookups.Add(1)
 				if err := retrieveNow(pctx, cache); err != nil {
 					r.log.Debug("owner lookup: cannot assume role", "account", a.ID, "error", err)
+					r.col.noteUnlearned(a.ID)
 					return nil
 				}
 			}
@@ -41,6 +43,7 @@ func (r *run) lookupOutsideOwners(ctx context.Context) {
 			out, err := r.clients.S3(a.ID, listBucketsRegion, creds).ListBuckets(pctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
 			if err != nil {
 				r.log.Debug("owner lookup: cannot list buckets", "account", a.ID, "error", awsErrorText(err))
+				r.col.noteUnlearned(a.ID)
 				return nil
 			}
 			if out.Owner != nil {
