@@ -78,15 +78,9 @@ func (req *s3Request) listObjectVersions() *s3Error {
 		return errInvalidArgument("A version-id marker cannot be specified without a key marker.", "version-id-marker", vidMarker)
 	}
 	b := req.bucket
-	body := newXMLBuf()
-	body.b = body.b[:0]
-	body.urlEnc = p.urlEncode
-
-	b.mu.RLock()
-	if !req.canList() {
-		b.mu.RUnlock()
-		body.release()
-		return errAccessDenied()
+	body, serr := req.beginListing(p.urlEncode)
+	if serr != nil {
+		return serr
 	}
 	from := p.prefix
 	switch {
@@ -112,9 +106,7 @@ walk:
 					truncated = true
 					break
 				}
-				body.open("CommonPrefixes")
-				body.keyElem("Prefix", cp)
-				body.close("CommonPrefixes")
+				body.commonPrefix(cp)
 				count++
 				nextKey, nextVid, lastGen = cp, "", false
 			}
@@ -236,15 +228,9 @@ func (req *s3Request) listObjectsV2() *s3Error {
 		after = string(raw)
 	}
 	b := req.bucket
-	body := newXMLBuf()
-	body.b = body.b[:0]
-	body.urlEnc = p.urlEncode
-
-	b.mu.RLock()
-	if !req.canList() {
-		b.mu.RUnlock()
-		body.release()
-		return errAccessDenied()
+	body, serr := req.beginListing(p.urlEncode)
+	if serr != nil {
+		return serr
 	}
 	from := p.prefix
 	if after != "" && after+"\x00" > from {
@@ -268,9 +254,7 @@ func (req *s3Request) listObjectsV2() *s3Error {
 					truncated = true
 					break
 				}
-				body.open("CommonPrefixes")
-				body.keyElem("Prefix", cp)
-				body.close("CommonPrefixes")
+				body.commonPrefix(cp)
 				count++
 				last = cp
 			}
@@ -381,4 +365,22 @@ func writeGeneratedVersions(x *xmlBuf, it *keyIter, keyMarker, vidMarker string,
 		n++
 	}
 	return n, false
+}
+
+// beginListing starts a listing page: a pooled buffer for the entries
+// (without the XML declaration: they go inside the result element, written
+// afterwards), and the bucket's read lock, which the caller releases once the
+// entries are rendered. A caller that may not list gets AccessDenied with no
+// lock held.
+func (req *s3Request) beginListing(urlEncode bool) (*xmlBuf, *s3Error) {
+	body := newXMLBuf()
+	body.b = body.b[:0]
+	body.urlEnc = urlEncode
+	req.bucket.mu.RLock()
+	if !req.canList() {
+		req.bucket.mu.RUnlock()
+		body.release()
+		return nil, errAccessDenied()
+	}
+	return body, nil
 }

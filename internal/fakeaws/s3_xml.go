@@ -237,3 +237,10 @@ func isUnreservedOrSlash(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '-' || c == '_' || c == '.' || c == '~' || c == '/'
 }
+
+// commonPrefix writes one <CommonPrefixes> entry of a listing.
+func (x *xmlBuf) commonPrefix(prefix string) {
+	x.open("CommonPrefixes")
+	x.keyElem("Prefix", prefix)
+	x.close("CommonPrefixes")
+}
