@@ -31,6 +31,10 @@ type collector struct {
 	facts             callFacts
 	ownerLookups      atomic.Int64
 
+	// walkErr is why the organization walk (caller identity,
+	// DescribeOrganization, ListAccounts) stopped, if it did.
+	walkErr error
+
 	// Out-of-scope members whose owner lookup failed (lookupOutsideOwners).
 	unlearnedMu sync.Mutex
 	unlearned   []string
@@ -186,6 +190,10 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 	}
 	if res.Buckets == nil {
 		res.Buckets = []Bucket{}
+	}
+	if c.walkErr != nil {
+		res.Complete = false
+		res.Findings = append(res.Findings, organizationErrorFinding(c.walkErr))
 	}
 	if res.Findings == nil {
 		res.Findings = []Finding{}

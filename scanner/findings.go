@@ -57,6 +57,21 @@ func ownerLabel(o ForeignOwner) string {
 	return fmt.Sprintf("%s (%s)", o.AccountID, o.AccountName)
 }
 
+// organizationErrorFinding is the SCAN_ERROR of an organization walk that
+// stopped: the accounts it did not list are in scope but have no row.
+func organizationErrorFinding(err error) Finding {
+	return Finding{
+		Type:     FindingScanError,
+		Severity: SeverityError,
+		Title:    "the organization could not be listed completely",
+		Detail:   err.Error() + ". Accounts after the failure are missing from this report.",
+		Remediation: "Check that the scanning principal (or organization_role_arn) may call " +
+			"organizations:DescribeOrganization and organizations:ListAccounts " +
+			"(deploy/management-policy.json), and that it runs in the management account " +
+			"or a delegated administrator account; then re-run the scan.",
+	}
+}
+
 // accountErrorFinding is the SCAN_ERROR of an account that could not be
 // scanned.
 func accountErrorFinding(a Account) Finding {

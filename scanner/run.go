@@ -124,6 +124,11 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 		cancelResult()
 		resultCtx = c
 	}
+	if walkErr := errors.Join(startErr, listErr); walkErr != nil && parent.Err() == nil {
+		// Accounts the walk never reached have no row to carry the
+		// failure: the report says it in a finding of its own.
+		r.col.walkErr = walkErr
+	}
 	res := r.col.result(resultCtx, r)
 	res.StartedAt = started
 	res.FinishedAt = time.Now().UTC()
