@@ -105,13 +105,13 @@ func bucketChain(o *bucketOutcome, concurrency int64) int64 {
 //	+ owner lookups of out-of-scope members, when an owner needed one.
 //
 // The critical path is the longest chain of calls that must follow each
-// other: [organization role ->] DescribeOrganization (GetCallerIdentity goes
-// out beside them) -> the ListAccounts pages up to the account's page (all
-// pages, or the OU walk if longer, when the walk gates the accounts) ->
-// AssumeRole -> ListBuckets pages -> the account's longest bucket chain
-// (see bucketChain).
+// other: [organization role ->] the ListAccounts pages up to the account's
+// page (all pages, or the OU walk if longer, when the walk gates the
+// accounts; GetCallerIdentity, DescribeOrganization and the walk go out
+// beside the first page) -> AssumeRole -> ListBuckets pages -> the
+// account's longest bucket chain (see bucketChain).
 func minCalls(f *callFacts) CallStats {
-	prefix := int64(1)
+	prefix := int64(0)
 	calls := int64(2) + pagesFor(f.orgAccounts, organizationsPageSize) + f.ownerLookups
 	if f.orgRole {
 		prefix++
@@ -122,7 +122,7 @@ func minCalls(f *callFacts) CallStats {
 		calls += f.ouWalk.minCalls()
 		gate = max(pagesFor(f.orgAccounts, organizationsPageSize), f.ouWalk.chain())
 	}
-	critical := prefix + max(gate, pagesFor(f.orgAccounts, organizationsPageSize))
+	critical := prefix + max(gate, pagesFor(f.orgAccounts, organizationsPageSize)) // >= 1: DescribeOrganization
 	for _, a := range f.accounts {
 		var chain int64
 		if a.assumed {

@@ -174,7 +174,7 @@ func TestE2EBuiltinScenario(t *testing.T) {
 	if c.ByOperation["AssumeRole"] != 3 { // B, C, E (denied); A is the caller's own
 		t.Errorf("AssumeRole calls: %d", c.ByOperation["AssumeRole"])
 	}
-	if res.Calls.CriticalPath < 6 || res.Calls.CriticalPath > 12 {
+	if res.Calls.CriticalPath < 5 || res.Calls.CriticalPath > 12 {
 		t.Errorf("critical path %d", res.Calls.CriticalPath)
 	}
 	if s := res.Summary; s.Accounts != 5 || s.AccountsSkipped != 1 || s.AccountsFailed != 1 || s.Buckets != len(res.Buckets) || s.CrossAccountObjects == 0 {

@@ -9,9 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"golang.org/x/sync/errgroup"
 )
 
 // run is the state of one Scan.
@@ -105,10 +102,12 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 		go func() { defer workers.Done(); r.bucketWorker(ctx) }()
 	}
 
-	org, startErr := r.prelude(ctx)
+	org, accounts, startErr := r.prelude(ctx)
 	var listErr error
 	if startErr == nil {
-		listErr = r.accountsPhase(ctx)
+		listErr = r.accountsPhase(ctx, accounts)
+	} else {
+		accounts.abandon()
 	}
 	r.dir.markComplete() // release any waiter if the listing failed
 	r.queue.close()
@@ -151,144 +150,6 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 		res.Complete = false
 	}
 	return res, err
-}
-
-// prelude learns who the caller is, assumes the organization role if any,
-// describes the organization and, when a filter names an OU, walks the tree.
-// Its calls are on the critical path of everything: priority lane.
-func (r *run) prelude(ctx context.Context) (Organization, error) {
-	pctx := withPriority(ctx)
-	callerSTS := r.clients.STS(nil)
-	// GetCallerIdentity and DescribeOrganization (with the organization
-	// role's AssumeRole before it) do not depend on each other: they run
-	// concurrently, one round trip off the critical path of the scan.
-	type identity struct {
-		out *sts.GetCallerIdentityOutput
-		err error
-	}
-	idc := make(chan identity, 1)
-	go func() {
-		out, err := callerSTS.GetCallerIdentity(pctx, &sts.GetCallerIdentityInput{})
-		idc <- identity{out, err}
-	}()
-	r.memberSTS = callerSTS
-	var orgErr error
-	var out *organizations.DescribeOrganizationOutput
-	api := r.clients.Organizations(nil)
-	if arn := r.opts.OrganizationRoleARN; arn != "" {
-		creds := assumedRole(callerSTS, arn, r.opts.ExternalID, r.opts.SessionName, orgSessionDuration)
-		r.col.facts.orgRole = true
-		if err := retrieveNow(pctx, creds); err != nil {
-			orgErr = fmt.Errorf("scanner: organization role %s: %s", arn, err)
-		} else {
-			r.orgCreds = creds
-			r.orgRoleAccount = accountOfARN(arn)
-			r.memberSTS = r.clients.STS(creds)
-			api = r.clients.Organizations(creds)
-		}
-	}
-	if orgErr == nil {
-		var err error
-		out, err = api.DescribeOrganization(pctx, &organizations.DescribeOrganizationInput{})
-		if err != nil {
-			orgErr = fmt.Errorf("scanner: DescribeOrganization: %s: %w", awsErrorText(err), err)
-		}
-	}
-	id := <-idc
-	if id.err != nil {
-		return Organization{}, fmt.Errorf("scanner: GetCallerIdentity: %s: %w", awsErrorText(id.err), id.err)
-	}
-	r.callerAccount = aws.ToString(id.out.Account)
-	r.partition = r.opts.Partition
-	if r.partition == "" {
-		r.partition = partitionOf(aws.ToString(id.out.Arn))
-	}
-	if r.partition == "" {
-		r.partition = DefaultPartition
-	}
-	if orgErr != nil {
-		return Organization{}, orgErr
-	}
-	org := Organization{}
-	if out.Organization != nil {
-		org.ID = aws.ToString(out.Organization.Id)
-		org.ManagementAccountID = aws.ToString(out.Organization.MasterAccountId)
-	}
-	r.log.Info("organization", "id", org.ID, "management_account", org.ManagementAccountID, "caller_account", r.callerAccount)
-	r.col.managementAccount = org.ManagementAccountID
-	if needsOUWalk(r.opts.AccountsInclude, r.opts.AccountsExclude) {
-		tree, err := walkOUs(pctx, api)
-		if err != nil {
-			return org, fmt.Errorf("scanner: walk organizational units: %s: %w", awsErrorText(err), err)
-		}
-		r.tree = tree
-		r.col.facts.ouWalk = tree
-	}
-	return org, nil
-}
-
-// accountsPhase lists the accounts and starts each account in scope as soon
-// as its ListAccounts page arrives.
-func (r *run) accountsPhase(ctx context.Context) error {
-	api := r.clients.Organizations(r.orgCreds)
-	// accountsInFlight bounds account tasks (AssumeRole + ListBuckets);
-	// the request budget bounds their calls. Go blocks when the limit is
-	// reached, which paces ListAccounts paging as well.
-	var g errgroup.Group
-	g.SetLimit(r.accountsInFlight())
-	pages, err := listAccounts(withPriority(ctx), api, func(page int, accts []orgAccount) {
-		r.col.addOrgAccounts(int64(len(accts)))
-		for _, a := range accts {
-			r.dispatchAccount(ctx, &g, a)
-		}
-	})
-	r.col.setListPages(int64(pages))
-	r.dir.listingDone()
-	g.Wait()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil // reported as an interruption by scan
-		}
-		return fmt.Errorf("scanner: %s: %w", awsErrorText(err), err)
-	}
-	return nil
-}
-
-// dispatchAccount decides what becomes of one listed account.
-func (r *run) dispatchAccount(ctx context.Context, g *errgroup.Group, a orgAccount) {
-	var ancestors []string
-	row := Account{ID: a.ID, Name: a.Name, State: a.State}
-	if r.tree != nil {
-		ancestors = r.tree.ancestors[a.ID]
-		row.OUPath = r.tree.path[a.ID]
-	}
-	if !r.filter.inScope(a, ancestors) {
-		if skipReason(a.State) == "" {
-			r.outside.add(a)
-		}
-		return
-	}
-	r.progress.AccountsTotal.Add(1)
-	if a.ID == r.col.managementAccount && !r.opts.IncludeManagementAccount {
-		row.Status = AccountSkipped
-		row.Error = "excluded by include_management_account: false"
-		r.outside.add(a)
-		r.progress.AccountsDone.Add(1)
-		r.send(ctx, event{account: &accountOutcome{row: row, page: int64(a.Page)}})
-		return
-	}
-	if reason := skipReason(a.State); reason != "" {
-		row.Status = AccountSkipped
-		row.Error = reason
-		r.progress.AccountsDone.Add(1)
-		r.send(ctx, event{account: &accountOutcome{row: row, page: int64(a.Page)}})
-		return
-	}
-	r.dir.expect()
-	g.Go(func() error {
-		r.scanAccount(ctx, a, row)
-		return nil
-	})
 }
 
 // send hands an event to the collector. It never drops one: the collector

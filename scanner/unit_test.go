@@ -181,13 +181,13 @@ func TestMinCallsFormula(t *testing.T) {
 	if got.MinCalls != 2+3+8+7+1 {
 		t.Errorf("MinCalls = %d", got.MinCalls)
 	}
-	// longest: DescribeOrganization (GCI beside it), 3 pages, AssumeRole,
-	// 2 ListBuckets pages, 4 = 11
-	if got.CriticalPath != 11 {
+	// longest: 3 ListAccounts pages (GCI and DescribeOrganization beside
+	// the first), AssumeRole, 2 ListBuckets pages, 4 = 10
+	if got.CriticalPath != 10 {
 		t.Errorf("CriticalPath = %d", got.CriticalPath)
 	}
 	f.orgRole = true
-	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 12 {
+	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 11 {
 		t.Errorf("with org role: %+v", g)
 	}
 }
