@@ -558,11 +558,12 @@ func (l *lister) split(r *keyRange, k, minPiece int) {
 	hi, bounded := r.estimateBound()
 	marks := l.knownMarkers(r, k)
 	if len(marks) == 0 {
-		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, r.pages, k, minPiece)
+		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, minPiece == minTailPiecePages, r.pages, k, minPiece)
 	}
 	if len(marks) == 0 {
 		return
 	}
+	marks = closeAtHint(r, marks, k)
 	// (keyMarker, m1], (m1, m2], ..., (mk, upto]: the last inherits r's
 	// bound (and hint); r keeps the first part and stops at m1.
 	for i, m := range marks {
@@ -574,6 +575,24 @@ func (l *lister) split(r *keyRange, k, minPiece int) {
 		l.fetch(nr, nil)
 	}
 	r.upto, r.bounded, r.hint = marks[0], true, ""
+}
+
+// closeAtHint ends the markers of an unbounded range at its hint (the
+// end of the keys the discovery request saw), within k markers. The piece
+// below the hint is then bounded, and a bounded piece is later cut evenly
+// where an unbounded one is only galloped into: without this, the top
+// piece of a large bucket (about a tenth of it, from the first split) was
+// carved a few pages at a time and ended the listing last, a long tail of
+// serial pages. The piece above the hint costs one request, normally empty
+// (keys written after the discovery would be there).
+func closeAtHint(r *keyRange, marks []string, k int) []string {
+	if r.bounded || r.hint <= r.keyMarker || marks[len(marks)-1] >= r.hint {
+		return marks
+	}
+	if len(marks) >= k {
+		marks = marks[:k-1]
+	}
+	return append(marks, r.hint)
 }
 
 // knownMarkers picks up to k learned boundaries inside r, evenly.

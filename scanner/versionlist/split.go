@@ -288,24 +288,36 @@ const minTailPiecePages = 1
 // however far the keys really go, few markers fall past them (each costs
 // an empty request) and the ranges before the end are re-split evenly once
 // their own pages have shown their density.
-func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, trusted bool, pages, k, minPiece int) []string {
+//
+// With tail set (the end of a listing: every slot left would idle), a
+// trusted rest is cut so that the range keeps only its request in flight:
+// the first marker goes where that page should end, and the rest is shared
+// by the new ranges alone. Otherwise the range's own piece would wait
+// behind its request in flight, one round trip longer than the others.
+func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, trusted, tail bool, pages, k, minPiece int) []string {
 	sh, ok := measure(sigma, first, lo, hi, bounded, pages)
 	if !ok || k <= 0 {
 		return nil
 	}
 	est := sh.pagesLeft
-	// k markers cut the rest into k+1 pieces: the range keeps the first.
-	if p := new(big.Int).Quo(est, big.NewInt(int64(minPiece))); p.IsInt64() && p.Int64()-1 < int64(k) {
-		k = int(p.Int64()) - 1
+	even := bounded && trusted
+	// k markers cut the rest into k+1 pieces (the range keeps the first),
+	// or into k when the range keeps only its page in flight.
+	pieces := int64(1)
+	if even && tail {
+		pieces = 0
+	}
+	if p := new(big.Int).Quo(est, big.NewInt(int64(minPiece))); p.IsInt64() && p.Int64()-pieces < int64(k) {
+		k = int(p.Int64() - pieces)
 	}
 	if k <= 0 {
 		return nil
 	}
 	offsets := make([]*big.Int, 0, k)
-	if bounded && trusted {
-		for j := 1; j <= k; j++ {
-			o := new(big.Int).Mul(sh.dist, big.NewInt(int64(j)))
-			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k+1))))
+	if even {
+		for j := pieces; j <= int64(k)-1+pieces; j++ {
+			o := new(big.Int).Mul(sh.dist, big.NewInt(j))
+			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k)+pieces)))
 		}
 	} else {
 		// Offsets span * max(minPiece*j, 2^(e*j/(k+1)) - 1) with

@@ -56,7 +56,7 @@ func TestSplitMarkersOnCounterKeys(t *testing.T) {
 	if left < 500 || left > 3000 {
 		t.Errorf("pages left estimated at %.0f, really 999", left)
 	}
-	marks := splitMarkers(pa, keyOf(0), keyOf(999), "data0", true, true, 1, 31, minPiecePages)
+	marks := splitMarkers(pa, keyOf(0), keyOf(999), "data0", true, true, false, 1, 31, minPiecePages)
 	if len(marks) < 25 || marks[len(marks)-1] < "data/8" || !slices.IsSorted(marks) {
 		t.Errorf("markers: %q", marks)
 	}
@@ -69,4 +69,57 @@ func keyOf(i int) string {
 		i /= 10
 	}
 	return string(b)
+}
+
+// At the end of a listing (tail), a trusted rest is cut so that the range
+// keeps only its request in flight: the first marker is where that page
+// should end, and every piece after it is about one page. Outside the
+// tail, the range keeps a piece of its own after the page in flight.
+func TestSplitMarkersTailKeepsOnlyThePageInFlight(t *testing.T) {
+	var pa positionAlphabets
+	for i := 0; i < 6000; i += 97 {
+		pa.add(keyOf(i))
+	}
+	// A range (data/000999, data/005999] whose lister read one page of
+	// 1,000 keys: 5 pages left, the first of them in flight.
+	lo, hi := keyOf(999), keyOf(5999)
+	tail := splitMarkers(pa, keyOf(0), lo, hi, true, true, true, 1, 16, minTailPiecePages)
+	if len(tail) != 4 || !slices.IsSorted(tail) {
+		t.Fatalf("tail markers: %q, want 4 (one per page after the one in flight)", tail)
+	}
+	if tail[0] < keyOf(1800) || tail[0] > keyOf(2200) {
+		t.Errorf("first tail marker %q, want about %q (where the page in flight ends)", tail[0], keyOf(1999))
+	}
+	normal := splitMarkers(pa, keyOf(0), lo, hi, true, true, false, 1, 16, minTailPiecePages)
+	if len(normal) != 3 || normal[0] < keyOf(2900) {
+		t.Errorf("markers outside the tail: %q, want 3, the first about %q", normal, keyOf(2999))
+	}
+}
+
+// An unbounded range with a hint (the last key the discovery request saw)
+// gets the hint as its last marker, so the piece below it is bounded and
+// later cut evenly; k still bounds the markers. A bounded range, or one
+// without a hint above its markers, is left as it is.
+func TestCloseAtHint(t *testing.T) {
+	unbounded := &keyRange{keyMarker: "a", hint: "m"}
+	if got := closeAtHint(unbounded, []string{"c", "f"}, 3); !slices.Equal(got, []string{"c", "f", "m"}) {
+		t.Errorf("room for the hint: %q", got)
+	}
+	if got := closeAtHint(unbounded, []string{"c", "f"}, 2); !slices.Equal(got, []string{"c", "m"}) {
+		t.Errorf("k = 2: %q", got)
+	}
+	if got := closeAtHint(unbounded, []string{"c"}, 1); !slices.Equal(got, []string{"m"}) {
+		t.Errorf("k = 1: %q", got)
+	}
+	if got := closeAtHint(unbounded, []string{"c", "n"}, 3); !slices.Equal(got, []string{"c", "n"}) {
+		t.Errorf("markers past the hint: %q", got)
+	}
+	bounded := &keyRange{keyMarker: "a", upto: "z", bounded: true}
+	if got := closeAtHint(bounded, []string{"c"}, 3); !slices.Equal(got, []string{"c"}) {
+		t.Errorf("bounded: %q", got)
+	}
+	noHint := &keyRange{keyMarker: "a"}
+	if got := closeAtHint(noHint, []string{"c"}, 3); !slices.Equal(got, []string{"c"}) {
+		t.Errorf("no hint: %q", got)
+	}
 }
