@@ -36,6 +36,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer a.tuneGC()()
 	sc, err := loadScenario(*scenarioPath)
 	if err != nil {
 		return err

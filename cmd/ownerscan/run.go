@@ -67,6 +67,18 @@ type app struct {
 	hardExit func(code int)
 	// now is the clock for default folder names and timings.
 	now func() time.Time
+	// gcBudget, when set, tunes the garbage collector of a scanning
+	// process (startGCBudget) and returns the function that undoes it.
+	// Tests, which run many commands in one process, leave it nil.
+	gcBudget func() (stop func())
+}
+
+// tuneGC applies a.gcBudget for the duration of one scanning command.
+func (a *app) tuneGC() (stop func()) {
+	if a.gcBudget == nil {
+		return func() {}
+	}
+	return a.gcBudget()
 }
 
 // run runs ownerscan with args (without the program name) and returns the
@@ -78,7 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{
 		stdout: stdout, stderr: stderr,
 		signals: sigs, hardExit: os.Exit,
-		now: time.Now,
+		now:      time.Now,
+		gcBudget: startGCBudget,
 	}
 	return a.run(ctx, args)
 }
