@@ -51,7 +51,6 @@ func startGCBudget() (stop func()) {
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/heap/free:bytes"},
 		{Name: "/memory/classes/heap/released:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
 	}}
 	b.prevLimit = debug.SetMemoryLimit(gcBudgetFloor)
 	b.prevGOGC = debug.SetGCPercent(-1)
@@ -87,19 +86,38 @@ func (b *gcBudget) follow() bool {
 		return false
 	}
 	metrics.Read(b.samples)
-	var heap uint64
-	for _, c := range b.samples[2:] {
-		heap += c.Value.Uint64()
-	}
-	debug.SetMemoryLimit(budgetFor(b.samples[0].Value.Uint64(), b.samples[1].Value.Uint64(), heap))
+	v := func(i int) uint64 { return b.samples[i].Value.Uint64() }
+	debug.SetMemoryLimit(budgetFor(v(0), memClasses{total: v(1), objects: v(2), free: v(3), released: v(4)}))
 	return true
 }
 
-// budgetFor is the limit for a live heap of live bytes when the runtime
-// holds total bytes, heap of them in its heap classes: GOGC=100 lets the
-// heap grow to twice the live heap, and the rest of the runtime's memory
-// (stacks, metadata) has to fit in the limit too.
-func budgetFor(live, total, heap uint64) int64 {
-	other := total - min(total, heap)
-	return max(int64(gcBudgetFloor), int64(2*live+other))
+// budgetFor is the limit after a collection that found live bytes live,
+// given the runtime's memory classes then (see memClasses). GOGC=100 would
+// let the heap objects grow to twice the live heap; the memory limit
+// counts everything the runtime holds and has not returned, so the rest
+// (fragmentation, stacks, metadata) comes on top, and the limit is never
+// below what the runtime holds already (the space freed by the collection
+// is reused first). A need up to gcBudgetSlack above the floor still gets
+// the floor: a collection that happens to find a few MiB of pages in
+// flight (twice that in the trigger) must not lift the limit for the
+// cycle after it, or the peak would follow; a heap of that size has room
+// enough below the floor.
+func budgetFor(live uint64, m memClasses) int64 {
+	held := m.total - min(m.total, m.released)
+	nonObjects := held - min(held, m.objects+m.free)
+	need := int64(max(held, 2*live+nonObjects))
+	if need <= gcBudgetFloor+gcBudgetSlack {
+		return gcBudgetFloor
+	}
+	return need
+}
+
+// gcBudgetSlack: see budgetFor.
+const gcBudgetSlack = gcBudgetFloor / 4
+
+// memClasses are the runtime's memory classes budgetFor needs (runtime/metrics
+// /memory/classes/...): total, and the heap's objects, free and released
+// spans; the rest of total is fragmentation, stacks and metadata.
+type memClasses struct {
+	total, objects, free, released uint64
 }

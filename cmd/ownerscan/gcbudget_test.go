@@ -7,19 +7,30 @@ import (
 	"time"
 )
 
-// The limit is the floor while the live heap is small, and GOGC=100's
-// trigger (twice the live heap) plus the runtime's non-heap memory once
-// that is larger.
+// The limit is the floor while the live heap is small (or only a little
+// above it), and otherwise GOGC=100's trigger (twice the live heap) plus
+// what the runtime holds besides heap objects, never below what it holds.
 func TestBudgetFor(t *testing.T) {
 	const mib = 1 << 20
-	if got := budgetFor(5*mib, 30*mib, 25*mib); got != gcBudgetFloor {
+	// 5 MiB live; held 30 - 5 = 25, of which 12 objects and 5 free: 8 other.
+	small := memClasses{total: 30 * mib, objects: 12 * mib, free: 5 * mib, released: 5 * mib}
+	if got := budgetFor(5*mib, small); got != gcBudgetFloor {
 		t.Errorf("small live heap: limit %d MiB, want the floor", got/mib)
 	}
-	if got := budgetFor(100*mib, 230*mib, 220*mib); got != 210*mib {
-		t.Errorf("live heap of 100 MiB: limit %d MiB, want 210", got/mib)
+	// 10 MiB live: 2*10 + 8 = 28 MiB, within the slack: still the floor.
+	if got := budgetFor(10*mib, small); got != gcBudgetFloor {
+		t.Errorf("10 MiB live: limit %d MiB, want the floor", got/mib)
 	}
-	if got := budgetFor(0, 10*mib, 12*mib); got != gcBudgetFloor {
-		t.Errorf("heap classes above the total: limit %d MiB, want the floor", got/mib)
+	// 100 MiB live; held 230, of which 120 objects and 90 free: 20 other.
+	large := memClasses{total: 230 * mib, objects: 120 * mib, free: 90 * mib}
+	if got := budgetFor(100*mib, large); got != 230*mib {
+		t.Errorf("100 MiB live, 230 held: limit %d MiB, want 230 (what is held)", got/mib)
+	}
+	if got := budgetFor(150*mib, large); got != 320*mib {
+		t.Errorf("150 MiB live: limit %d MiB, want 2*150 + 20", got/mib)
+	}
+	if got := budgetFor(0, memClasses{total: 10 * mib, objects: 12 * mib}); got != gcBudgetFloor {
+		t.Errorf("classes above the total: limit %d MiB, want the floor", got/mib)
 	}
 }
 
