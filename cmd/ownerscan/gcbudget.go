@@ -37,6 +37,29 @@ type gcBudget struct {
 	prevGOGC  int
 	prevLimit int64
 	samples   []metrics.Sample
+	recent    liveHeaps
+}
+
+// liveHeaps are the live heaps the last few collections found. The budget
+// follows their least: a collection that happens to find a few MiB more
+// pages in flight than usual (a listing's decoded pages pile up while the
+// handling goroutine waits for a core) must not lift the limit for the
+// cycle after it, since the peak would follow, while a heap that really
+// grows is followed a few collections later. Under a limit too tight for
+// the live heap, collections come quickly, so those few take little time.
+type liveHeaps [3]uint64
+
+// add records live and returns the least of the recent live heaps.
+func (h *liveHeaps) add(live uint64) uint64 {
+	copy(h[1:], h[:len(h)-1])
+	h[0] = live
+	least := live
+	for _, v := range h {
+		if v != 0 {
+			least = min(least, v)
+		}
+	}
+	return least
 }
 
 // startGCBudget starts a gcBudget, unless the user set GOGC or GOMEMLIMIT.
@@ -87,7 +110,8 @@ func (b *gcBudget) follow() bool {
 	}
 	metrics.Read(b.samples)
 	v := func(i int) uint64 { return b.samples[i].Value.Uint64() }
-	debug.SetMemoryLimit(budgetFor(v(0), memClasses{total: v(1), objects: v(2), free: v(3), released: v(4)}))
+	live := b.recent.add(v(0))
+	debug.SetMemoryLimit(budgetFor(live, memClasses{total: v(1), objects: v(2), free: v(3), released: v(4)}))
 	return true
 }
 

@@ -34,6 +34,19 @@ func TestBudgetFor(t *testing.T) {
 	}
 }
 
+// The budget follows the least live heap of the last three collections:
+// one high reading is passed over, a lasting rise is followed.
+func TestLiveHeaps(t *testing.T) {
+	var h liveHeaps
+	for i, c := range []struct{ live, want uint64 }{
+		{0, 0}, {5, 5}, {6, 5}, {12, 5}, {6, 6}, {7, 6}, {20, 6}, {21, 7}, {22, 20},
+	} {
+		if got := h.add(c.live); got != c.want {
+			t.Errorf("reading %d (%d): got %d, want %d", i, c.live, got, c.want)
+		}
+	}
+}
+
 // currentLimit reads the memory limit without changing it.
 func currentLimit() int64 { return debug.SetMemoryLimit(-1) }
 
