@@ -558,7 +558,8 @@ func (l *lister) split(r *keyRange, k, minPiece int) {
 	hi, bounded := r.estimateBound()
 	marks := l.knownMarkers(r, k)
 	if len(marks) == 0 {
-		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, minPiece == minTailPiecePages, r.pages, k, minPiece)
+		tail := minPiece == minTailPiecePages // fill's second pass: slots would otherwise idle
+		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, tail, r.pages, k, minPiece)
 	}
 	if len(marks) == 0 {
 		return
