@@ -26,14 +26,21 @@ import (
 // works about as often as before.
 const gcBudgetFloor = 24 << 20
 
-// gcBudget keeps the runtime's memory limit at max(gcBudgetFloor, where
-// GOGC=100 would collect), with GOGC itself off: the floor while the live
-// heap is small, and GOGC=100's own trigger once it is large (a scan of
-// many thousands of buckets), so a growing heap never has to squeeze into
-// the floor. The limit follows the live heap after every collection.
+// gcBudgetSlack is how far above the floor GOGC=100 would have to collect
+// before the budget hands over to it (see gcBudget.follow).
+const gcBudgetSlack = gcBudgetFloor / 4
+
+// gcBudget runs the collector in one of two modes, chosen after every
+// collection: at the floor (GOGC off, memory limit gcBudgetFloor) while
+// GOGC=100 would collect below it, and as GOGC=100 itself (the settings
+// the process had) once the live heap is large, as in a scan of many
+// thousands of buckets. The large heap is then collected exactly as by
+// default: a limit that tried to stand for GOGC=100 made the collector of
+// the 1000x20 organization's scan work a fifth more.
 type gcBudget struct {
 	mu        sync.Mutex
 	stopped   bool
+	atFloor   bool
 	prevGOGC  int
 	prevLimit int64
 	samples   []metrics.Sample
@@ -43,9 +50,9 @@ type gcBudget struct {
 // liveHeaps are the live heaps the last few collections found. The budget
 // follows their least: a collection that happens to find a few MiB more
 // pages in flight than usual (a listing's decoded pages pile up while the
-// handling goroutine waits for a core) must not lift the limit for the
+// handling goroutine waits for a core) must not end the floor for the
 // cycle after it, since the peak would follow, while a heap that really
-// grows is followed a few collections later. Under a limit too tight for
+// grows is followed a few collections later. Under a floor too tight for
 // the live heap, collections come quickly, so those few take little time.
 type liveHeaps [3]uint64
 
@@ -62,13 +69,14 @@ func (h *liveHeaps) add(live uint64) uint64 {
 	return least
 }
 
-// startGCBudget starts a gcBudget, unless the user set GOGC or GOMEMLIMIT.
-// The returned function stops it and restores the runtime's settings.
+// startGCBudget starts a gcBudget at the floor, unless the user set GOGC
+// or GOMEMLIMIT. The returned function stops it and restores the runtime's
+// settings.
 func startGCBudget() (stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	b := &gcBudget{samples: []metrics.Sample{
+	b := &gcBudget{atFloor: true, samples: []metrics.Sample{
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/total:bytes"},
 		{Name: "/memory/classes/heap/objects:bytes"},
@@ -100,8 +108,11 @@ func (b *gcBudget) arm() {
 	})
 }
 
-// follow sets the limit from the last collection's live heap; false once
-// stopped.
+// follow picks the mode from the last collection; false once stopped. It
+// leaves the floor when GOGC=100 would collect more than gcBudgetSlack
+// above it, and comes back when GOGC=100 would collect below it: in
+// between, the mode stays, so a need that wavers around the floor does not
+// switch it back and forth.
 func (b *gcBudget) follow() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -110,38 +121,36 @@ func (b *gcBudget) follow() bool {
 	}
 	metrics.Read(b.samples)
 	v := func(i int) uint64 { return b.samples[i].Value.Uint64() }
-	live := b.recent.add(v(0))
-	debug.SetMemoryLimit(budgetFor(live, memClasses{total: v(1), objects: v(2), free: v(3), released: v(4)}))
+	need := gogcTrigger(b.recent.add(v(0)), memClasses{total: v(1), objects: v(2), free: v(3), released: v(4)})
+	switch {
+	case b.atFloor && need > gcBudgetFloor+gcBudgetSlack:
+		debug.SetGCPercent(b.prevGOGC)
+		debug.SetMemoryLimit(b.prevLimit)
+		b.atFloor = false
+	case !b.atFloor && need < gcBudgetFloor:
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(gcBudgetFloor)
+		b.atFloor = true
+	}
 	return true
 }
 
-// budgetFor is the limit after a collection that found live bytes live,
-// given the runtime's memory classes then (see memClasses). GOGC=100 would
-// let the heap objects grow to twice the live heap; the memory limit
-// counts everything the runtime holds and has not returned, so the rest
-// (fragmentation, stacks, metadata) comes on top, and the limit is never
-// below what the runtime holds already (the space freed by the collection
-// is reused first). A need up to gcBudgetSlack above the floor still gets
-// the floor: a collection that happens to find a few MiB of pages in
-// flight (twice that in the trigger) must not lift the limit for the
-// cycle after it, or the peak would follow; a heap of that size has room
-// enough below the floor.
-func budgetFor(live uint64, m memClasses) int64 {
+// gogcTrigger estimates how much memory the runtime would hold when
+// GOGC=100 starts the next collection, after one that found live bytes
+// live, given the runtime's memory classes then: heap objects grow to
+// twice the live heap, the rest (fragmentation, stacks, metadata) comes on
+// top, and it is never less than what the runtime holds already (the
+// space the collection freed is reused first).
+func gogcTrigger(live uint64, m memClasses) int64 {
 	held := m.total - min(m.total, m.released)
 	nonObjects := held - min(held, m.objects+m.free)
-	need := int64(max(held, 2*live+nonObjects))
-	if need <= gcBudgetFloor+gcBudgetSlack {
-		return gcBudgetFloor
-	}
-	return need
+	return int64(max(held, 2*live+nonObjects))
 }
 
-// gcBudgetSlack: see budgetFor.
-const gcBudgetSlack = gcBudgetFloor / 4
-
-// memClasses are the runtime's memory classes budgetFor needs (runtime/metrics
-// /memory/classes/...): total, and the heap's objects, free and released
-// spans; the rest of total is fragmentation, stacks and metadata.
+// memClasses are the runtime's memory classes gogcTrigger needs
+// (runtime/metrics /memory/classes/...): total, and the heap's objects,
+// free and released spans; the rest of total is fragmentation, stacks and
+// metadata.
 type memClasses struct {
 	total, objects, free, released uint64
 }

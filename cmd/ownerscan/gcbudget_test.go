@@ -1,36 +1,27 @@
 package main
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
 )
 
-// The limit is the floor while the live heap is small (or only a little
-// above it), and otherwise GOGC=100's trigger (twice the live heap) plus
-// what the runtime holds besides heap objects, never below what it holds.
-func TestBudgetFor(t *testing.T) {
+// GOGC=100 would collect at twice the live heap plus what the runtime
+// holds besides heap objects and free spans, and never below what it holds.
+func TestGOGCTrigger(t *testing.T) {
 	const mib = 1 << 20
 	// 5 MiB live; held 30 - 5 = 25, of which 12 objects and 5 free: 8 other.
 	small := memClasses{total: 30 * mib, objects: 12 * mib, free: 5 * mib, released: 5 * mib}
-	if got := budgetFor(5*mib, small); got != gcBudgetFloor {
-		t.Errorf("small live heap: limit %d MiB, want the floor", got/mib)
+	if got := gogcTrigger(5*mib, small); got != 25*mib {
+		t.Errorf("5 MiB live: %d MiB, want 25 (what is held)", got/mib)
 	}
-	// 10 MiB live: 2*10 + 8 = 28 MiB, within the slack: still the floor.
-	if got := budgetFor(10*mib, small); got != gcBudgetFloor {
-		t.Errorf("10 MiB live: limit %d MiB, want the floor", got/mib)
+	if got := gogcTrigger(10*mib, small); got != 28*mib {
+		t.Errorf("10 MiB live: %d MiB, want 2*10 + 8", got/mib)
 	}
-	// 100 MiB live; held 230, of which 120 objects and 90 free: 20 other.
-	large := memClasses{total: 230 * mib, objects: 120 * mib, free: 90 * mib}
-	if got := budgetFor(100*mib, large); got != 230*mib {
-		t.Errorf("100 MiB live, 230 held: limit %d MiB, want 230 (what is held)", got/mib)
-	}
-	if got := budgetFor(150*mib, large); got != 320*mib {
-		t.Errorf("150 MiB live: limit %d MiB, want 2*150 + 20", got/mib)
-	}
-	if got := budgetFor(0, memClasses{total: 10 * mib, objects: 12 * mib}); got != gcBudgetFloor {
-		t.Errorf("classes above the total: limit %d MiB, want the floor", got/mib)
+	if got := gogcTrigger(0, memClasses{total: 10 * mib, objects: 12 * mib}); got != 10*mib {
+		t.Errorf("classes above the total: %d MiB, want 10", got/mib)
 	}
 }
 
@@ -50,20 +41,31 @@ func TestLiveHeaps(t *testing.T) {
 // currentLimit reads the memory limit without changing it.
 func currentLimit() int64 { return debug.SetMemoryLimit(-1) }
 
-// startGCBudget turns GOGC off for the floor, raises the limit after a
-// collection finds a large live heap, and puts the runtime's settings back
-// when stopped; a user's GOGC or GOMEMLIMIT wins over it.
+// currentGOGC reads GOGC without changing it.
+func currentGOGC() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// startGCBudget starts at the floor (GOGC off, the floor as memory limit),
+// hands over to the process's own GOGC once collections find a large live
+// heap, and puts the runtime's settings back when stopped; a user's GOGC or
+// GOMEMLIMIT wins over it.
 func TestStartGCBudget(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	before := debug.SetGCPercent(77)
 	defer debug.SetGCPercent(before)
+	// Start from a small heap that holds nothing from earlier tests (or
+	// runs of this one).
+	debug.FreeOSMemory()
 	stop := startGCBudget()
-	if p := debug.SetGCPercent(-1); p != -1 {
-		t.Errorf("GOGC %d while the budget runs, want -1 (off)", p)
+	if p := currentGOGC(); p != -1 {
+		t.Errorf("GOGC %d at the floor, want -1 (off)", p)
 	}
-	if l := currentLimit(); l < gcBudgetFloor || l > 2*gcBudgetFloor {
-		t.Errorf("memory limit %d MiB with a small heap, want about the floor", l>>20)
+	if l := currentLimit(); l != gcBudgetFloor {
+		t.Errorf("memory limit %d MiB at the floor, want %d", l>>20, gcBudgetFloor>>20)
 	}
 	live := make([][]byte, 48)
 	for i := range live {
@@ -71,27 +73,28 @@ func TestStartGCBudget(t *testing.T) {
 		live[i][0] = 1
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for currentLimit() < 96<<20 && time.Now().Before(deadline) {
+	for currentGOGC() != 77 && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond) // the finalizer runs after the collection
 	}
-	if l := currentLimit(); l < 96<<20 {
-		t.Errorf("memory limit %d MiB with 48 MiB live, want at least 96", l>>20)
+	if p, l := currentGOGC(), currentLimit(); p != 77 || l != math.MaxInt64 {
+		t.Errorf("48 MiB live: GOGC %d, memory limit %d; want the process's own 77 and none", p, l)
 	}
 	runtime.KeepAlive(live)
 	stop()
-	if p := debug.SetGCPercent(77); p != 77 {
+	if p := currentGOGC(); p != 77 {
 		t.Errorf("GOGC %d after stop, want 77 back", p)
 	}
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)
-	if l := currentLimit(); l < 1<<62 {
+	if l := currentLimit(); l != math.MaxInt64 {
 		t.Errorf("memory limit %d after stop and a collection, want none (the budget gone)", l)
 	}
 
 	t.Setenv("GOGC", "200")
+	debug.SetGCPercent(77)
 	stop = startGCBudget()
-	if p := debug.SetGCPercent(77); p != 77 {
+	if p := currentGOGC(); p != 77 {
 		t.Errorf("GOGC set by the user: changed to %d", p)
 	}
 	stop()
