@@ -25,7 +25,7 @@ func startAccountStream(ctx context.Context, api OrganizationsAPI) *accountStrea
 	ctx, cancel := context.WithCancel(ctx)
 	s := &accountStream{pages: make(chan []orgAccount), cancel: cancel}
 	go func() {
-		s.n, s.err = listAccounts(ctx, api, func(_ int, accts []orgAccount) {
+		s.n, s.err = listAccounts(ctx, api, func(accts []orgAccount) {
 			select {
 			case s.pages <- accts:
 			case <-ctx.Done():

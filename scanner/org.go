@@ -47,7 +47,7 @@ func skipReason(state string) string {
 // page's accounts as it arrives. It keeps going while NextToken is set, even
 // after an empty page (Organizations may return those). It returns the
 // number of pages read.
-func listAccounts(ctx context.Context, api OrganizationsAPI, onPage func(page int, accounts []orgAccount)) (int, error) {
+func listAccounts(ctx context.Context, api OrganizationsAPI, onPage func(accounts []orgAccount)) (int, error) {
 	in := &organizations.ListAccountsInput{MaxResults: aws.Int32(organizationsPageSize)}
 	pages := 0
 	for {
@@ -60,7 +60,7 @@ func listAccounts(ctx context.Context, api OrganizationsAPI, onPage func(page in
 		for _, a := range out.Accounts {
 			accts = append(accts, toOrgAccount(a, pages))
 		}
-		onPage(pages, accts)
+		onPage(accts)
 		if out.NextToken == nil || *out.NextToken == "" {
 			return pages, nil
 		}

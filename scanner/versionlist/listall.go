@@ -492,8 +492,12 @@ func (l *lister) fill() {
 		room = min(room, l.opts.Spare())
 	}
 	// Pieces of minPiecePages first; slots still free after that would
-	// idle, so the rest of the ranges are cut finer (minTailPiecePages).
-	for _, minPiece := range [...]int{minPiecePages, minTailPiecePages} {
+	// idle, so the rest of the ranges are cut finer (minTailPiecePages):
+	// the tail pass.
+	for _, pass := range [...]struct {
+		minPiece int
+		tail     bool
+	}{{minPiecePages, false}, {minTailPiecePages, true}} {
 		tried := map[*keyRange]bool{}
 		for room > 0 {
 			r := l.pick(tried)
@@ -502,7 +506,7 @@ func (l *lister) fill() {
 			}
 			tried[r] = true
 			before := l.inFlight
-			l.split(r, room, minPiece)
+			l.split(r, room, pass.minPiece, pass.tail)
 			room -= l.inFlight - before
 		}
 	}
@@ -553,12 +557,12 @@ func (r *keyRange) estimateBound() (string, bool) {
 }
 
 // split cuts the unlisted rest (keyMarker, upto] of r at up to k markers,
-// into pieces expected to hold at least minPiece pages.
-func (l *lister) split(r *keyRange, k, minPiece int) {
+// into pieces expected to hold at least minPiece pages; in the tail pass,
+// r keeps only its request in flight (see splitMarkers).
+func (l *lister) split(r *keyRange, k, minPiece int, tail bool) {
 	hi, bounded := r.estimateBound()
 	marks := l.knownMarkers(r, k)
 	if len(marks) == 0 {
-		tail := minPiece == minTailPiecePages // fill's second pass: slots would otherwise idle
 		marks = splitMarkers(l.sigma, r.first, r.keyMarker, hi, bounded, r.bounded, tail, r.pages, k, minPiece)
 	}
 	if len(marks) == 0 {

@@ -301,23 +301,24 @@ func splitMarkers(sigma positionAlphabets, first, lo, hi string, bounded, truste
 	}
 	est := sh.pagesLeft
 	even := bounded && trusted
-	// k markers cut the rest into k+1 pieces (the range keeps the first),
-	// or into k when the range keeps only its page in flight.
-	pieces := int64(1)
+	// own is 1 when the range keeps a piece of the rest (k markers cut it
+	// into k+1 pieces, the first the range's), 0 when it keeps only its
+	// page in flight (k markers, k pieces, the first starting at base).
+	own := int64(1)
 	if even && tail {
-		pieces = 0
+		own = 0
 	}
-	if p := new(big.Int).Quo(est, big.NewInt(int64(minPiece))); p.IsInt64() && p.Int64()-pieces < int64(k) {
-		k = int(p.Int64() - pieces)
+	if p := new(big.Int).Quo(est, big.NewInt(int64(minPiece))); p.IsInt64() && p.Int64()-own < int64(k) {
+		k = int(p.Int64() - own)
 	}
 	if k <= 0 {
 		return nil
 	}
 	offsets := make([]*big.Int, 0, k)
 	if even {
-		for j := pieces; j <= int64(k)-1+pieces; j++ {
+		for j := own; j < int64(k)+own; j++ {
 			o := new(big.Int).Mul(sh.dist, big.NewInt(j))
-			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k)+pieces)))
+			offsets = append(offsets, o.Quo(o, big.NewInt(int64(k)+own)))
 		}
 	} else {
 		// Offsets span * max(minPiece*j, 2^(e*j/(k+1)) - 1) with
