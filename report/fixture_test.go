@@ -37,6 +37,7 @@ func fixtureResult() *scanner.Result {
 		Organization: scanner.Organization{
 			ID:                  "o-a1b2c3d4e5",
 			ManagementAccountID: "111111111111",
+			Partition:           "aws",
 		},
 		Summary: scanner.Summary{
 			Accounts: 7, AccountsScanned: 4, AccountsFailed: 1, AccountsSkipped: 2,

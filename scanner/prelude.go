@@ -84,7 +84,7 @@ func (r *run) prelude(ctx context.Context) (Organization, *accountStream, error)
 	if orgErr != nil {
 		return Organization{}, accounts, orgErr
 	}
-	org := Organization{}
+	org := Organization{Partition: r.partition}
 	if out.Organization != nil {
 		org.ID = aws.ToString(out.Organization.Id)
 		org.ManagementAccountID = aws.ToString(out.Organization.MasterAccountId)

@@ -89,6 +89,9 @@ func (s Severity) Rank() int {
 type Organization struct {
 	ID                  string `json:"id"`
 	ManagementAccountID string `json:"management_account_id"`
+	// Partition is the caller's AWS partition (aws, aws-cn, aws-us-gov),
+	// for building ARNs of what was scanned.
+	Partition string `json:"partition"`
 }
 
 // Account is one member account in scope and what became of it.
