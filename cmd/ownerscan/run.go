@@ -19,7 +19,8 @@ const (
 	exitFindings   = 1   // complete, findings at or above --fail-on
 	exitUsage      = 2   // bad usage or configuration
 	exitIncomplete = 3   // incomplete or interrupted; reports written, marked incomplete
-	exitAborted    = 130 // a second signal: stopped at once, no reports (128 + SIGINT)
+	exitNoReport   = 4   // no report written: it could not be, or the scan learned nothing
+	exitAborted    = 130 // stopped by a signal with no new report (128 + SIGINT)
 )
 
 // Sentinel errors that decide the exit code; exitCode maps them in one place.
@@ -32,6 +33,14 @@ var (
 	errIncomplete = errors.New("scan incomplete")
 	// errInterrupted is the cancellation cause of a scan stopped by a signal (exit 3).
 	errInterrupted = errors.New("interrupted")
+	// errNoReport marks a run that wrote no report: the reports could not
+	// be written, or the scan failed before it learned anything (exit 4).
+	// The output folder keeps what it held.
+	errNoReport = errors.New("no report written")
+	// errStoppedEarly marks a run stopped by a signal before it had
+	// anything to report: while its input was read, before the scan
+	// learned anything, or a second signal (exit 130).
+	errStoppedEarly = errors.New("stopped with no new report")
 )
 
 // exitCode maps the error a command returned to the process exit code. It is
@@ -44,6 +53,10 @@ func exitCode(err error) int {
 		return exitFindings
 	case errors.Is(err, errUsage):
 		return exitUsage
+	case errors.Is(err, errStoppedEarly):
+		return exitAborted
+	case errors.Is(err, errNoReport):
+		return exitNoReport
 	default: // errIncomplete, errInterrupted, and failures while scanning
 		return exitIncomplete
 	}
