@@ -110,6 +110,9 @@ func (f *scanFlags) setup(ctx context.Context, a *app, fs *flag.FlagSet) (*scanS
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, r := range cfg.unknownRegions() {
+		logger.With("component", "cli").Warn(r + " is not a region this build of ownerscan knows: kept in case AWS opened it since; the report says so if no bucket is in it")
+	}
 	formats, err := report.ParseFormats(joinFormats(cfg.OutputFormats))
 	if err != nil { // Validate checked each name; this only dedups
 		return nil, nil, usagef("output.formats: %v", err)

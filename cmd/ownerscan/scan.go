@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -182,8 +183,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	case scanErr != nil:
 		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
 	case !res.Complete:
-		return res, wall, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
-			errIncomplete, res.Summary.AccountsFailed, res.Summary.BucketsFailed, filepath.Join(setup.outDir, report.ReportJSONFile))
+		return res, wall, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), filepath.Join(setup.outDir, report.ReportJSONFile))
 	case hasFindingAtOrAbove(res, setup.failOn):
 		return res, wall, errFindings
 	}
@@ -202,6 +202,30 @@ func checkCallerRegion(region string) error {
 		return usagef("AWS region %q (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a region of aws, aws-cn or aws-us-gov (such as us-east-1)", region)
 	}
 	return nil
+}
+
+// incompleteBecause says why a scan that ran to its end is incomplete:
+// what could not be scanned, and the scope filters that matched nothing.
+func incompleteBecause(res *scanner.Result) string {
+	var why []string
+	if res.Summary.AccountsFailed+res.Summary.BucketsFailed > 0 {
+		why = append(why, fmt.Sprintf("%d account(s) and %d bucket(s) could not be scanned", res.Summary.AccountsFailed, res.Summary.BucketsFailed))
+	}
+	const listed = 3
+	var unmatched []string
+	for _, f := range res.Findings {
+		if f.Type == scanner.FindingFilterUnmatched {
+			unmatched = append(unmatched, f.Title)
+		}
+	}
+	if len(unmatched) > listed {
+		unmatched = append(unmatched[:listed], fmt.Sprintf("%d more", len(unmatched)-listed))
+	}
+	why = append(why, unmatched...)
+	if len(why) == 0 { // the organization walk stopped: its SCAN_ERROR says how
+		why = append(why, "the organization could not be listed completely")
+	}
+	return strings.Join(why, "; ")
 }
 
 // hasFindingAtOrAbove says whether any finding reaches the --fail-on
