@@ -36,7 +36,6 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.tuneGC()()
 	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
 		return err

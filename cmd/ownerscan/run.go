@@ -80,18 +80,6 @@ type app struct {
 	hardExit func(code int)
 	// now is the clock for default folder names and timings.
 	now func() time.Time
-	// gcBudget, when set, tunes the garbage collector of a scanning
-	// process (startGCBudget) and returns the function that undoes it.
-	// Tests, which run many commands in one process, leave it nil.
-	gcBudget func() (stop func())
-}
-
-// tuneGC applies a.gcBudget for the duration of one scanning command.
-func (a *app) tuneGC() (stop func()) {
-	if a.gcBudget == nil {
-		return func() {}
-	}
-	return a.gcBudget()
 }
 
 // run runs ownerscan with args (without the program name) and returns the
@@ -103,8 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{
 		stdout: stdout, stderr: stderr,
 		signals: sigs, hardExit: os.Exit,
-		now:      time.Now,
-		gcBudget: startGCBudget,
+		now: time.Now,
 	}
 	return a.run(ctx, args)
 }
@@ -168,7 +155,9 @@ func (a *app) usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 bad usage or")
-	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written).")
+	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written), 4 no")
+	fmt.Fprintln(w, "report written (the folder keeps the previous one), 130 stopped by a signal")
+	fmt.Fprintln(w, "with no new report.")
 	fmt.Fprintln(w, "Run 'ownerscan help COMMAND' for the flags of a command.")
 }
 

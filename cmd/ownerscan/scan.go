@@ -32,7 +32,6 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.tuneGC()()
 	if setup.outDir == "" {
 		setup.outDir = "ownerscan-report-" + a.now().Format("20060102-150405")
 	}
