@@ -121,3 +121,40 @@ func TestCapList(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCellCaps: whatever the text and list items (a hostile key, an AWS
+// error text, owner names), a capped cell is at most maxCellBytes, starts
+// with the text it cuts, and stays valid UTF-8 when the input was.
+func FuzzCellCaps(f *testing.F) {
+	f.Add("external 79a59df9: 1 object, 10 bytes", 3000, "é")
+	f.Add(strings.Repeat("漢", 20000), 1, "")
+	f.Fuzz(func(t *testing.T, item string, copies int, tail string) {
+		copies = max(1, min(copies%5000, 5000))
+		text := strings.Repeat(item, min(copies, 1+2*maxCellBytes/max(1, len(item)))) + tail
+		got := capText(text, fullTextNote)
+		if len(got) > maxCellBytes {
+			t.Fatalf("capText: %d bytes", len(got))
+		}
+		if len(text) <= maxCellBytes && got != text {
+			t.Fatalf("capText changed a text that fits")
+		}
+		if cut, _, _ := strings.Cut(got, "… and "); len(text) > maxCellBytes && !strings.HasPrefix(text, cut) {
+			t.Fatalf("capText does not keep the start of the text")
+		}
+		if utf8.ValidString(text) && !utf8.ValidString(got) {
+			t.Fatalf("capText made invalid UTF-8")
+		}
+		items := make([]string, copies)
+		for i := range items {
+			items[i] = item
+		}
+		items = append(items, tail)
+		list := capList(items, cellSeparator)
+		if len(list) > maxCellBytes {
+			t.Fatalf("capList: %d bytes", len(list))
+		}
+		if utf8.ValidString(item) && utf8.ValidString(tail) && !utf8.ValidString(list) {
+			t.Fatalf("capList made invalid UTF-8")
+		}
+	})
+}
