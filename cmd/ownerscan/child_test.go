@@ -27,6 +27,10 @@ type childSpec struct {
 	TmpfsKiB int
 	// Steps run in order; a step with Fill set fills the tmpfs instead.
 	Steps []childStep
+	// Unprivileged: the child runs without root's power over file
+	// permissions, even when the test runs as root (as a user mapped in a
+	// user namespace of its own).
+	Unprivileged bool
 	// FileSizeLimit, when not 0, caps every file the child writes from
 	// the step FileSizeLimitFrom on.
 	FileSizeLimit     int64
@@ -160,18 +164,29 @@ func startChild(t *testing.T, spec childSpec, configure ...func(*exec.Cmd)) (*ex
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = io.Discard
-	if spec.Tmpfs != "" {
+	namespaced := spec.Tmpfs != "" || (spec.Unprivileged && os.Getuid() == 0)
+	switch {
+	case spec.Tmpfs != "":
+		// Root of its own user namespace: it may mount there.
 		cmd.SysProcAttr = &syscall.SysProcAttr{
 			Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
 			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
 			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+		}
+	case namespaced:
+		// A plain user there: after exec it has no capability, so file
+		// permissions apply to it, root's files being its own.
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Cloneflags:  syscall.CLONE_NEWUSER,
+			UidMappings: []syscall.SysProcIDMap{{ContainerID: 1000, HostID: os.Getuid(), Size: 1}},
+			GidMappings: []syscall.SysProcIDMap{{ContainerID: 1000, HostID: os.Getgid(), Size: 1}},
 		}
 	}
 	for _, c := range configure {
 		c(cmd)
 	}
 	if err := cmd.Start(); err != nil {
-		if spec.Tmpfs != "" {
+		if namespaced {
 			t.Skipf("cannot start a child in a user namespace of its own (unprivileged user namespaces disabled?): %v", err)
 		}
 		t.Fatal(err)

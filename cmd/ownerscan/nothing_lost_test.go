@@ -260,3 +260,65 @@ func TestKilledRunFilesAreRemoved(t *testing.T) {
 		t.Errorf("folder holds %v", got)
 	}
 }
+
+// TestPermissionDeniedAtTheEndKeepsPreviousReports: the output folder
+// becomes read-only while the scan runs (a permission error that only
+// shows when the reports are written): exit 4, one line naming "permission
+// denied", the previous reports byte for byte. The temporary objects.csv
+// that could not be removed from the read-only folder is the only trace,
+// and the next run removes it. The child runs without root's power over
+// permissions.
+func TestPermissionDeniedAtTheEndKeepsPreviousReports(t *testing.T) {
+	quick := writeFile(t, "quick.yaml", aclsEnabledOnly)
+	slow := writeFile(t, "slow.yaml", aclsEnabledOnly+"faults: {latency: 300ms}\n")
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--scenario", quick, "--out", out, "--quiet"); code != exitFindings {
+		t.Fatalf("previous run: exit %d; stderr:\n%s", code, stderr)
+	}
+	before := snapshotOf(t, out)
+
+	child, stdout := startChild(t, childSpec{Unprivileged: true, Steps: []childStep{{Args: []string{"demo", "--scenario", slow, "--out", out, "--quiet"}}}})
+	defer child.Process.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if temps, _ := filepath.Glob(filepath.Join(out, ".objects.csv.*.tmp")); len(temps) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child never started its scan")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := os.Chmod(out, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(out, 0o700)
+	if err := child.Wait(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	rep := decodeChildReport(t, stdout.Bytes())
+	if rep.Err != "" || len(rep.Codes) != 1 {
+		t.Fatalf("child: %+v", rep)
+	}
+	if rep.Codes[0] != exitNoReport {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", rep.Codes[0], exitNoReport, rep.Stderrs[0])
+	}
+	t.Log(oneErrorLine(t, rep.Stderrs[0], "ownerscan: no report written: ", "permission denied", "are an earlier run's, untouched"))
+
+	if err := os.Chmod(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshotOf(t, out)
+	for name := range after {
+		if strings.HasPrefix(name, ".objects.csv.") {
+			delete(after, name) // the trace the read-only folder kept
+		}
+	}
+	sameAsBefore(t, before, after)
+	if code, _, stderr := runCLI(t, "demo", "--scenario", quick, "--out", out, "--quiet"); code != exitFindings {
+		t.Fatalf("next run: exit %d; stderr:\n%s", code, stderr)
+	}
+	if got := dirNames(t, out); len(got) != len(reportFiles) {
+		t.Errorf("after the next run the folder holds %v", got)
+	}
+}
