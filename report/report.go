@@ -1,15 +1,17 @@
 // Package report writes the results of a scan: report.json, findings.csv,
 // buckets.csv, the streamed objects.csv, and the human summary for stdout.
 //
-// Every file is written atomically (see EnsureDir and Write): a reader of the
-// output folder sees either the previous file or the new one, never a
-// truncated one, and never a file written through a link someone planted at
-// the final name. Files are created with mode 0600.
+// Every file is written atomically (see EnsureDir, Stage and
+// Staged.Commit): a reader of the output folder sees either the previous
+// file or the new one, never a truncated one, and never a file written
+// through a link someone planted at the final name; a run whose files
+// cannot all be put in place leaves the previous run's as they were. Files
+// are created with mode 0600.
 //
 // The writers keep the order the scanner gave (it sorts accounts, buckets and
 // findings) and take every time they write from the Result, so the same
 // Result always gives the same bytes. CSV cells are made safe for
-// spreadsheets by SafeCell.
+// spreadsheets by SafeCell and capped at maxCellBytes.
 package report
 
 import (
