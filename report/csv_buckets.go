@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -17,6 +16,10 @@ var bucketsHeader = []string{
 	"foreign_owners", "error",
 }
 
+// fullTextNote ends a cut cell of findings.csv or buckets.csv: report.json
+// keeps every text and list whole.
+const fullTextNote = "full text in report.json"
+
 // cellSeparator joins the items of a list flattened into one cell.
 const cellSeparator = ";"
 
@@ -25,7 +28,7 @@ const cellSeparator = ";"
 // grantsCell and foreignOwnersCell); report.json keeps them structured, with
 // the sample keys.
 func writeBucketsCSV(w io.Writer, doc *Document) error {
-	rw := newRowWriter(w)
+	rw := newRowWriter(w, fullTextNote)
 	if err := rw.header(bucketsHeader); err != nil {
 		return err
 	}
@@ -60,7 +63,7 @@ func grantsCell(grants []scanner.Grant) string {
 	for i, g := range grants {
 		parts[i] = grantee(g) + ":" + g.Permission
 	}
-	return strings.Join(parts, cellSeparator)
+	return capList(parts, cellSeparator)
 }
 
 // grantee names the grantee of a grant for a human.
@@ -93,7 +96,7 @@ func foreignOwnersCell(owners []scanner.ForeignOwner) string {
 		}
 		parts[i] = fmt.Sprintf("%s: %s, %s", who, plural(o.Objects, "object"), plural(o.Bytes, "byte"))
 	}
-	return strings.Join(parts, cellSeparator)
+	return capList(parts, cellSeparator)
 }
 
 // accountLabel is "id (name)", or the id alone when the name is unknown.

@@ -9,7 +9,7 @@ var findingsHeader = []string{"type", "severity", "account_id", "bucket", "regio
 // writeFindingsCSV writes findings.csv: one row per finding, in the order of
 // the result (severity first).
 func writeFindingsCSV(w io.Writer, doc *Document) error {
-	rw := newRowWriter(w)
+	rw := newRowWriter(w, fullTextNote)
 	if err := rw.header(findingsHeader); err != nil {
 		return err
 	}

@@ -86,6 +86,7 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 		for _, b := range page.Buckets {
 			out.bucketsListed++
 			name := aws.ToString(b.Name)
+			r.scope.noteBucket(r.opts, name, aws.ToString(b.BucketRegion))
 			if !bucketNameInScope(name, r.opts.BucketsInclude, r.opts.BucketsExclude) {
 				continue
 			}

@@ -57,6 +57,15 @@ const (
 	FindingScanError           FindingType = "SCAN_ERROR"
 )
 
+// Finding types added since the first schema.
+const (
+	// FindingFilterUnmatched: an entry of the scope filters
+	// (accounts.include, buckets.include, an unknown region) matched
+	// nothing, or the filters left nothing in scope. Severity error: the
+	// report is incomplete, since the scan covered less than was asked.
+	FindingFilterUnmatched FindingType = "FILTER_UNMATCHED"
+)
+
 // Severity ranks findings. SCAN_ERROR findings carry SeverityError, which is
 // outside the low..critical scale and drives exit code 3 instead of --fail-on.
 type Severity string

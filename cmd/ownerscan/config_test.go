@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -329,7 +330,7 @@ func TestFlagsOverrideFile(t *testing.T) {
 		if err := fs.Parse(append([]string{"--config", path}, tc.args...)); err != nil {
 			t.Fatal(err)
 		}
-		setup, cfg, err := f.setup(a, fs)
+		setup, cfg, err := f.setup(context.Background(), a, fs)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,12 +32,11 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
-	setup, cfg, err := f.setup(a, fs)
+	setup, cfg, err := f.setup(ctx, a, fs)
 	if err != nil {
 		return err
 	}
-	defer a.tuneGC()()
-	sc, err := loadScenario(*scenarioPath)
+	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
 		return err
 	}
@@ -104,14 +103,25 @@ func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severit
 }
 
 // loadScenario reads --scenario, or returns the built-in demo organization
-// when path is empty. A bad file is a usage error naming its line.
-func loadScenario(path string) (*fakeaws.Scenario, error) {
+// when path is empty. A bad file, or one over maxScenarioBytes, is a usage
+// error naming its line; a signal while it is read stops the run
+// (errStoppedEarly), as for --config.
+func (a *app) loadScenario(ctx context.Context, path string) (*fakeaws.Scenario, error) {
 	if path == "" {
 		return fakeaws.BuiltinScenario(), nil
 	}
-	sc, err := fakeaws.LoadScenario(path)
+	data, err := a.readInput(ctx, "--scenario "+path, path, maxScenarioBytes)
+	switch {
+	case errors.Is(err, errStoppedEarly):
+		return nil, err
+	case errors.Is(err, errInputTooLarge):
+		return nil, usagef("--scenario: %s is larger than %d bytes", path, maxScenarioBytes)
+	case err != nil:
+		return nil, usagef("--scenario: cannot read %s: %v", path, unwrapPathError(err))
+	}
+	sc, err := fakeaws.ParseScenario(data)
 	if err != nil {
-		return nil, usagef("--scenario: %v", err) // the error names the file and line
+		return nil, usagef("--scenario: %s: %v", path, err) // the error names the line
 	}
 	return sc, nil
 }

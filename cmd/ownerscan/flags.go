@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -60,13 +61,14 @@ type scanSetup struct {
 
 // setup loads the configuration, applies the flags that were set (flags
 // override file values), validates everything and builds the logger. Every
-// error it returns is a usage error naming the flag or key.
-func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
+// error it returns is a usage error naming the flag or key, but for a
+// signal while the configuration is read (errStoppedEarly).
+func (f *scanFlags) setup(ctx context.Context, a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
 	cfg := defaultConfig()
 	if f.config != "" {
-		loaded, err := loadConfig(f.config)
+		loaded, err := a.loadConfig(ctx, f.config)
 		if err != nil {
-			return nil, nil, &usageError{err}
+			return nil, nil, err
 		}
 		cfg = loaded
 	}
@@ -107,6 +109,9 @@ func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error)
 	logger, err := newLogger(logOut, f.logFormat, f.quiet)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, r := range cfg.unknownRegions() {
+		logger.With("component", "cli").Warn(r + " is not a region this build of ownerscan knows: kept in case AWS opened it since; the report says so if no bucket is in it")
 	}
 	formats, err := report.ParseFormats(joinFormats(cfg.OutputFormats))
 	if err != nil { // Validate checked each name; this only dedups

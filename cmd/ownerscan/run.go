@@ -19,7 +19,8 @@ const (
 	exitFindings   = 1   // complete, findings at or above --fail-on
 	exitUsage      = 2   // bad usage or configuration
 	exitIncomplete = 3   // incomplete or interrupted; reports written, marked incomplete
-	exitAborted    = 130 // a second signal: stopped at once, no reports (128 + SIGINT)
+	exitNoReport   = 4   // no report written: it could not be, or the scan learned nothing
+	exitAborted    = 130 // stopped by a signal with no new report (128 + SIGINT)
 )
 
 // Sentinel errors that decide the exit code; exitCode maps them in one place.
@@ -32,6 +33,14 @@ var (
 	errIncomplete = errors.New("scan incomplete")
 	// errInterrupted is the cancellation cause of a scan stopped by a signal (exit 3).
 	errInterrupted = errors.New("interrupted")
+	// errNoReport marks a run that wrote no report: the reports could not
+	// be written, or the scan failed before it learned anything (exit 4).
+	// The output folder keeps what it held.
+	errNoReport = errors.New("no report written")
+	// errStoppedEarly marks a run stopped by a signal before it had
+	// anything to report: while its input was read, before the scan
+	// learned anything, or a second signal (exit 130).
+	errStoppedEarly = errors.New("stopped with no new report")
 )
 
 // exitCode maps the error a command returned to the process exit code. It is
@@ -44,6 +53,10 @@ func exitCode(err error) int {
 		return exitFindings
 	case errors.Is(err, errUsage):
 		return exitUsage
+	case errors.Is(err, errStoppedEarly):
+		return exitAborted
+	case errors.Is(err, errNoReport):
+		return exitNoReport
 	default: // errIncomplete, errInterrupted, and failures while scanning
 		return exitIncomplete
 	}
@@ -67,18 +80,6 @@ type app struct {
 	hardExit func(code int)
 	// now is the clock for default folder names and timings.
 	now func() time.Time
-	// gcBudget, when set, tunes the garbage collector of a scanning
-	// process (startGCBudget) and returns the function that undoes it.
-	// Tests, which run many commands in one process, leave it nil.
-	gcBudget func() (stop func())
-}
-
-// tuneGC applies a.gcBudget for the duration of one scanning command.
-func (a *app) tuneGC() (stop func()) {
-	if a.gcBudget == nil {
-		return func() {}
-	}
-	return a.gcBudget()
 }
 
 // run runs ownerscan with args (without the program name) and returns the
@@ -90,8 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{
 		stdout: stdout, stderr: stderr,
 		signals: sigs, hardExit: os.Exit,
-		now:      time.Now,
-		gcBudget: startGCBudget,
+		now: time.Now,
 	}
 	return a.run(ctx, args)
 }
@@ -155,7 +155,9 @@ func (a *app) usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 bad usage or")
-	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written).")
+	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written), 4 no")
+	fmt.Fprintln(w, "report written (the folder keeps the previous one), 130 stopped by a signal")
+	fmt.Fprintln(w, "with no new report.")
 	fmt.Fprintln(w, "Run 'ownerscan help COMMAND' for the flags of a command.")
 }
 
