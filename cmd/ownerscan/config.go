@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
@@ -125,7 +125,7 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// yamlLineError matches the position yaml.v3 puts in its syntax errors.
+// yamlLineError matches the position the YAML parser puts in its syntax errors.
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseConfig parses a configuration document strictly: one YAML document
