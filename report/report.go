@@ -142,6 +142,15 @@ func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Form
 	if res == nil {
 		return errors.New("report: write: nil result")
 	}
+	return WriteDocument(dir, NewDocument(res, tool, nil), formats, objects)
+}
+
+// WriteDocument writes doc (see NewDocument) as WriteWithObjects writes a
+// result: the same files, the same order, the same commit point.
+func WriteDocument(dir string, doc *Document, formats []Format, objects *ObjectsCSV) error {
+	if doc == nil || doc.Result == nil {
+		return errors.New("report: write: nil document")
+	}
 	if len(formats) == 0 {
 		return errors.New("report: write: no format given")
 	}
@@ -153,7 +162,6 @@ func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Form
 	if err := mkdirOutput(dir); err != nil {
 		return err
 	}
-	doc := newDocument(res, tool)
 
 	var staged []*atomicFile
 	var commitPoint *atomicFile // report.json, renamed last
