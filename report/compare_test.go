@@ -147,10 +147,14 @@ func TestCompareRefusesAnotherOrganization(t *testing.T) {
 func TestGoldenBaseline(t *testing.T) {
 	dir := t.TempDir()
 	cmp := fixtureComparison(t)
-	if err := WriteDocument(dir, NewDocument(fixtureResult(), fixtureTool, cmp), []Format{FormatJSON, FormatCSV}, nil); err != nil {
+	if err := WriteDocument(dir, NewDocument(fixtureResult(), fixtureTool, cmp), allFormats(), nil); err != nil {
 		t.Fatal(err)
 	}
-	for name, golden := range map[string]string{ReportJSONFile: "baseline-report.json", FindingsCSVFile: "baseline-findings.csv"} {
+	for name, golden := range map[string]string{
+		ReportJSONFile: "baseline-report.json", FindingsCSVFile: "baseline-findings.csv",
+		FindingsOCSFFile: "baseline-findings.ocsf.json", FindingsASFFFile: "baseline-findings.asff.json",
+		ReportHTMLFile: "baseline-report.html",
+	} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -1,5 +1,7 @@
 // Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, the streamed objects.csv, and the human summary for stdout.
+// buckets.csv, the streamed objects.csv, the findings as OCSF and ASFF,
+// report.html, and the human summary for stdout; and it reads a report back
+// to compare a scan with it (Compare).
 //
 // Every file is written atomically (see EnsureDir and Write): a reader of the
 // output folder sees either the previous file or the new one, never a
@@ -32,6 +34,9 @@ type Format string
 const (
 	FormatJSON Format = "json"
 	FormatCSV  Format = "csv"
+	FormatOCSF Format = "ocsf"
+	FormatASFF Format = "asff"
+	FormatHTML Format = "html"
 )
 
 // File names of the reports.
@@ -41,7 +46,10 @@ const (
 	BucketsCSVFile  = "buckets.csv"
 	// ObjectsCSVFile is streamed by ObjectsCSV while the scan runs; Write
 	// does not produce it.
-	ObjectsCSVFile = "objects.csv"
+	ObjectsCSVFile   = "objects.csv"
+	FindingsOCSFFile = "findings.ocsf.json"
+	FindingsASFFFile = "findings.asff.json"
+	ReportHTMLFile   = "report.html"
 )
 
 // FormatInfo describes one report format.
@@ -64,14 +72,32 @@ var Formats = []FormatInfo{
 		Files:       []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile},
 		Description: "one row per finding, per bucket, and per cross-account object version, for spreadsheets",
 	},
+	{
+		Name:        FormatOCSF,
+		Files:       []string{FindingsOCSFFile},
+		Description: "the findings as OCSF 1.6.0 Compliance Findings (class 2003), a JSON array, for security data lakes",
+	},
+	{
+		Name:        FormatASFF,
+		Files:       []string{FindingsASFFFile},
+		Description: "the findings in AWS Security Finding Format, a JSON array for aws securityhub batch-import-findings",
+	},
+	{
+		Name:        FormatHTML,
+		Files:       []string{ReportHTMLFile},
+		Description: "one self-contained page to open in a browser: summary, changes, findings, buckets, accounts; sortable and filterable",
+	},
 }
 
 // fileWriters maps each file Write produces to its writer. objects.csv has
 // none: it is streamed by ObjectsCSV during the scan.
 var fileWriters = map[string]func(io.Writer, *Document) error{
-	ReportJSONFile:  writeJSON,
-	FindingsCSVFile: writeFindingsCSV,
-	BucketsCSVFile:  writeBucketsCSV,
+	ReportJSONFile:   writeJSON,
+	FindingsCSVFile:  writeFindingsCSV,
+	BucketsCSVFile:   writeBucketsCSV,
+	FindingsOCSFFile: writeOCSF,
+	FindingsASFFFile: writeASFF,
+	ReportHTMLFile:   writeHTML,
 }
 
 // Tool names the program that wrote a report.
