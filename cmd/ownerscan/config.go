@@ -41,6 +41,7 @@ type Config struct {
 	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
+	Baseline                 string // REPORT to compare each scan with
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.

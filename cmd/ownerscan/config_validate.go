@@ -101,6 +101,9 @@ func (c *Config) Validate() error {
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")
 	}
+	if strings.ContainsRune(c.Baseline, 0) {
+		return c.errAt("baseline", "contains a NUL byte")
+	}
 	if len(c.OutputFormats) == 0 {
 		return c.errAt("output.formats", "needs at least one format (%s)", formatNames())
 	}

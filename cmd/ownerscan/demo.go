@@ -85,7 +85,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 			Objects:    res.Summary.ObjectsScanned,
 		})
 	}
-	return a.demoVerdict(err, res, setup.failOn)
+	return a.demoVerdict(err, res, setup)
 }
 
 // demoVerdict puts findings before incompleteness for demo's exit code. The
@@ -95,8 +95,8 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 // demonstrates is its findings, so it exits 1 when it has any. An
 // interrupted demo, or one with no findings, keeps the scan's code. `scan`
 // itself never does this: there, an incomplete scan is always exit 3.
-func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severity) error {
-	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res, failOn) {
+func (a *app) demoVerdict(err error, res *scanner.Result, setup *scanSetup) error {
+	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew) {
 		return err
 	}
 	fmt.Fprintln(a.stderr, "ownerscan: "+oneLine(err.Error()))

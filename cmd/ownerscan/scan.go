@@ -134,8 +134,17 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		}
 		return nil, wall, fmt.Errorf("scan: %w", scanErr)
 	}
+	if errors.Is(scanErr, scanner.ErrOrganizationMismatch) {
+		// Found before any account was scanned: nothing to report, and the
+		// previous reports stay as they are.
+		return nil, wall, usagef("baseline: %v", scanErr)
+	}
 	if scanErr != nil || wasInterrupted {
 		res.Complete = false
+	}
+	cmp, err := compareWithBaseline(setup.baseline, res)
+	if err != nil {
+		return res, wall, fmt.Errorf("compare with the baseline: %w", err)
 	}
 
 	// Files of formats this run does not write go first, then every report
@@ -143,8 +152,9 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	// see report.WriteWithObjects).
 	removeStaleReports(setup.outDir, setup.formats, logger)
 	tool := report.Tool{Name: "ownerscan", Version: version()}
+	doc := report.NewDocument(res, tool, cmp)
 	publish := func(csv *report.ObjectsCSV) error {
-		return report.WriteWithObjects(setup.outDir, res, tool, setup.formats, csv)
+		return report.WriteDocument(setup.outDir, doc, setup.formats, csv)
 	}
 	if objects != nil {
 		err = objects.publish(publish)
@@ -153,6 +163,13 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	}
 	if err != nil {
 		return res, wall, fmt.Errorf("write reports: %w", err)
+	}
+	if cmp != nil {
+		// What changed leads: it is what a nightly run is read for.
+		if err := report.WriteChanges(a.stdout, cmp, summaryMaxChanges); err != nil {
+			return res, wall, fmt.Errorf("write summary: %w", err)
+		}
+		fmt.Fprintln(a.stdout)
 	}
 	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
 		return res, wall, fmt.Errorf("write summary: %w", err)
@@ -166,16 +183,25 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	case !res.Complete:
 		return res, wall, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
 			errIncomplete, res.Summary.AccountsFailed, res.Summary.BucketsFailed, filepath.Join(setup.outDir, report.ReportJSONFile))
-	case hasFindingAtOrAbove(res, setup.failOn):
+	case hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew):
 		return res, wall, errFindings
 	}
 	return res, wall, nil
 }
 
+// summaryMaxChanges is how many new, resolved and unverified findings the
+// summary lists each; the reports have them all.
+const summaryMaxChanges = 10
+
 // hasFindingAtOrAbove says whether any finding reaches the --fail-on
-// severity. SCAN_ERROR findings rank 0 and count through Complete instead.
-func hasFindingAtOrAbove(res *scanner.Result, failOn scanner.Severity) bool {
-	for _, f := range res.Findings {
+// severity; with onlyNew (--fail-on-new), any finding marked new against
+// the baseline. SCAN_ERROR findings rank 0 and count through Complete
+// instead.
+func hasFindingAtOrAbove(findings []scanner.Finding, failOn scanner.Severity, onlyNew bool) bool {
+	for _, f := range findings {
+		if onlyNew && f.Change != scanner.ChangeNew {
+			continue
+		}
 		if r := f.Severity.Rank(); r > 0 && r >= failOn.Rank() {
 			return true
 		}
