@@ -58,6 +58,7 @@ type htmlPage struct {
 	Started      string
 	Counts       []htmlCount
 	Accounts     []htmlAccount
+	HasOUPaths   bool // OU paths are known only when the scan walked the OU tree
 	Buckets      []htmlBucket
 	HasReadiness bool
 	Findings     []htmlFinding
@@ -82,7 +83,7 @@ type htmlAccount struct {
 
 type htmlBucket struct {
 	scanner.Bucket
-	Grants, Owners string
+	Grants, Owners []string
 	Readiness      *htmlReadiness
 }
 
@@ -131,11 +132,12 @@ func buildPage(doc *Document) *htmlPage {
 	page.Accounts = make([]htmlAccount, len(doc.Accounts))
 	for i, a := range doc.Accounts {
 		page.Accounts[i] = htmlAccount{Account: a}
+		page.HasOUPaths = page.HasOUPaths || a.OUPath != ""
 		perAccount[a.ID] = &page.Accounts[i]
 	}
 	page.Buckets = make([]htmlBucket, len(doc.Buckets))
 	for i, b := range doc.Buckets {
-		hb := htmlBucket{Bucket: b, Grants: grantsCell(b.ACLGrants), Owners: foreignOwnersCell(b.ForeignOwners)}
+		hb := htmlBucket{Bucket: b, Grants: grantItems(b.ACLGrants), Owners: foreignOwnerItems(b.ForeignOwners)}
 		hb.Readiness = readinessOf(b)
 		page.HasReadiness = page.HasReadiness || hb.Readiness != nil
 		page.Buckets[i] = hb
