@@ -338,3 +338,31 @@ func TestDiffUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestContainerFlags: a container runs without a configuration file, so
+// how the organization is reached can be given as flags; they override
+// the file and are checked like its keys. Reports to S3 are refused
+// plainly until they are supported.
+func TestContainerFlags(t *testing.T) {
+	path := writeFile(t, "scenario.yaml", externalIDScenario)
+	cfg := writeFile(t, "config.yaml", "member_role_name: WrongRole\n")
+	code, _, stderr := runCLI(t, "demo", "--scenario", path, "--config", cfg, "--out", t.TempDir(), "--quiet",
+		"--member-role-name", "OwnerscanAuditRole", "--external-id", "ownerscan-2026")
+	if code != exitOK {
+		t.Errorf("member role and external ID as flags: exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--member-role-name", "bad name!"}, "ownerscan: --member-role-name: "},
+		{[]string{"--organization-role-arn", "arn:aws:iam::1:role/x"}, "ownerscan: --organization-role-arn: "},
+		{[]string{"--external-id", "x"}, "ownerscan: --external-id: "},
+		{[]string{"--out", "s3://reports/ownerscan"}, "ownerscan: --out: writing reports to S3 is not supported yet"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"scan", "--quiet"}, tc.args...)...)
+		if code != exitUsage || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -23,6 +23,11 @@ type scanFlags struct {
 	stats       bool
 	baseline    string
 	failOnNew   bool
+	// For containers, which run without a configuration file: the keys
+	// that say how the organization is reached.
+	organizationRoleARN string
+	memberRoleName      string
+	externalID          string
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {
@@ -36,6 +41,9 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.stats, "stats", false, "print, last on stdout, one JSON line with calls, wall time, peak memory and objects scanned")
 	fs.StringVar(&f.baseline, "baseline", "", "compare with an earlier scan: `REPORT` is its report.json or the folder holding it (overrides baseline); findings are marked new or unchanged, resolved ones listed")
 	fs.BoolVar(&f.failOnNew, "fail-on-new", false, "with a baseline, exit 1 only for new findings at or above --fail-on")
+	fs.StringVar(&f.organizationRoleARN, "organization-role-arn", "", "role `ARN` to assume first, from a delegated audit account (overrides organization_role_arn)")
+	fs.StringVar(&f.memberRoleName, "member-role-name", "", "role `NAME` to assume in each member account (overrides member_role_name)")
+	fs.StringVar(&f.externalID, "external-id", "", "`ID` sent with every member AssumeRole (overrides external_id)")
 }
 
 // formatHelp lists the formats and their files, from report.Formats, for the
@@ -97,6 +105,20 @@ func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error)
 	if set["concurrency"] {
 		cfg.Concurrency = f.concurrency
 		cfg.setOrigin("concurrency", origin{flag: "--concurrency"})
+	}
+	for _, o := range []struct {
+		flag, key string
+		value     string
+		into      *string
+	}{
+		{"organization-role-arn", "organization_role_arn", f.organizationRoleARN, &cfg.OrganizationRoleARN},
+		{"member-role-name", "member_role_name", f.memberRoleName, &cfg.MemberRoleName},
+		{"external-id", "external_id", f.externalID, &cfg.ExternalID},
+	} {
+		if set[o.flag] {
+			*o.into = o.value
+			cfg.setOrigin(o.key, origin{flag: "--" + o.flag})
+		}
 	}
 	if set["baseline"] {
 		cfg.Baseline = f.baseline
