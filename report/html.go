@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ownerscan/ownerscan/scanner"
@@ -76,15 +78,21 @@ type htmlCount struct {
 	Count int
 }
 
+// The rows the template renders hold plain fields, not the scanner's
+// types embedded: text/template looks a field up by name on every use, and
+// through an embedded struct that lookup was most of the time it took to
+// write the page of a large organization.
+
 type htmlAccount struct {
-	scanner.Account
-	Buckets, Noncompliant int
+	ID, Name, OUPath, State, Status, CanonicalID, Error string
+	Buckets, Noncompliant                               int
 }
 
 type htmlBucket struct {
-	scanner.Bucket
-	Grants, Owners []string
-	Readiness      *htmlReadiness
+	AccountID, AccountName, Name, Region, ObjectOwnership, Status, ObjectScan, Error string
+	ObjectsScanned, CrossAccountObjects, CrossAccountBytes, UnknownOwnerObjects      int64
+	Grants, Owners                                                                   []string
+	Readiness                                                                        *htmlReadiness
 }
 
 // htmlReadiness is a bucket's readiness to enforce, when the report has one.
@@ -99,8 +107,8 @@ type htmlReadiness struct {
 }
 
 type htmlFinding struct {
-	scanner.Finding
-	Rank int // severity order for sorting: scan errors first
+	ID, Type, Severity, AccountID, Bucket, Title, Detail, Remediation, Change string
+	Rank                                                                      int // severity order for sorting: scan errors first
 }
 
 // writeHTML writes report.html.
@@ -131,14 +139,25 @@ func buildPage(doc *Document) *htmlPage {
 	perAccount := map[string]*htmlAccount{}
 	page.Accounts = make([]htmlAccount, len(doc.Accounts))
 	for i, a := range doc.Accounts {
-		page.Accounts[i] = htmlAccount{Account: a}
+		page.Accounts[i] = htmlAccount{
+			ID: a.ID, Name: a.Name, OUPath: a.OUPath, State: a.State, Status: string(a.Status),
+			CanonicalID: a.CanonicalID, Error: a.Error,
+		}
 		page.HasOUPaths = page.HasOUPaths || a.OUPath != ""
 		perAccount[a.ID] = &page.Accounts[i]
 	}
 	page.Buckets = make([]htmlBucket, len(doc.Buckets))
 	for i, b := range doc.Buckets {
-		hb := htmlBucket{Bucket: b, Grants: grantItems(b.ACLGrants), Owners: foreignOwnerItems(b.ForeignOwners)}
-		hb.Readiness = readinessOf(b)
+		hb := htmlBucket{
+			AccountID: b.AccountID, AccountName: b.AccountName, Name: b.Name, Region: b.Region,
+			ObjectOwnership: string(b.ObjectOwnership), Status: string(b.Status), ObjectScan: string(b.ObjectScan), Error: b.Error,
+			ObjectsScanned: b.ObjectsScanned, CrossAccountObjects: b.CrossAccountObjects,
+			CrossAccountBytes: b.CrossAccountBytes, UnknownOwnerObjects: b.UnknownOwnerObjects,
+			Grants: grantItems(b.ACLGrants), Owners: foreignOwnerItems(b.ForeignOwners),
+		}
+		if bucketsHaveReadiness {
+			hb.Readiness = readinessOf(b)
+		}
 		page.HasReadiness = page.HasReadiness || hb.Readiness != nil
 		page.Buckets[i] = hb
 		if a := perAccount[b.AccountID]; a != nil {
@@ -163,7 +182,11 @@ func buildPage(doc *Document) *htmlPage {
 func htmlFindings(list []scanner.Finding) []htmlFinding {
 	out := make([]htmlFinding, len(list))
 	for i, f := range list {
-		out[i] = htmlFinding{Finding: f, Rank: severityRank(f.Severity)}
+		out[i] = htmlFinding{
+			ID: f.ID, Type: string(f.Type), Severity: string(f.Severity), AccountID: f.AccountID, Bucket: f.Bucket,
+			Title: f.Title, Detail: f.Detail, Remediation: f.Remediation, Change: string(f.Change),
+			Rank: severityRank(f.Severity),
+		}
 	}
 	return out
 }
@@ -185,6 +208,18 @@ func severityCounts(counts map[string]int) []htmlCount {
 	}
 	return out
 }
+
+// bucketsHaveReadiness says whether the report form of a bucket has a
+// "readiness" field at all; only then is each bucket looked at for one.
+var bucketsHaveReadiness = func() bool {
+	t := reflect.TypeFor[scanner.Bucket]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == "readiness" {
+			return true
+		}
+	}
+	return false
+}()
 
 // readinessOf reads a bucket's readiness from its report.json form, so the
 // page shows it whenever the scan reports one, without depending on how

@@ -72,14 +72,15 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	setup.logger.With("component", "cli").Info("demo: scanning an emulated organization",
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
 
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		counters := srv.Emulator.Counters()
 		latency := time.Duration(sc.Faults.Latency)
 		a.printStats(statsLine{
 			Calls:      counters.Total,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,

@@ -128,8 +128,8 @@ func TestDemoStats(t *testing.T) {
 	if st.Calls <= 0 || st.MinCalls <= 0 || st.Calls < st.MinCalls {
 		t.Errorf("calls %d, min_calls %d", st.Calls, st.MinCalls)
 	}
-	if st.Objects <= 0 || st.WallS <= 0 || st.PeakRSSMiB <= 0 {
-		t.Errorf("objects %d wall_s %v peak_rss_mib %v", st.Objects, st.WallS, st.PeakRSSMiB)
+	if st.Objects <= 0 || st.WallS <= 0 || st.PeakRSSMiB <= 0 || st.ReportS < 0 {
+		t.Errorf("objects %d wall_s %v peak_rss_mib %v report_s %v", st.Objects, st.WallS, st.PeakRSSMiB, st.ReportS)
 	}
 	if st.BoundS != 0 {
 		t.Errorf("bound_s %v: the built-in scenario has no latency, so the bound is 0", st.BoundS)
@@ -487,7 +487,7 @@ func lastStatsLine(t *testing.T, stdout string) statsLine {
 	if err := json.Unmarshal([]byte(last), &raw); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"calls", "min_calls", "wall_s", "bound_s", "peak_rss_mib", "objects"} {
+	for _, key := range []string{"calls", "min_calls", "wall_s", "bound_s", "peak_rss_mib", "objects", "report_s"} {
 		if _, ok := raw[key]; !ok {
 			t.Errorf("stats line lacks %q: %s", key, last)
 		}

@@ -55,12 +55,13 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 			callsBefore = n
 		}
 	}
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		line := statsLine{
 			Calls:      -1,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		}
@@ -77,21 +78,21 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 // executeScan is the scan path shared by scan and demo: scanner, streamed
 // objects.csv, progress, interruption, reports, summary and the verdict for
 // the exit code. It returns the result (nil only when the scan could not be
-// set up) and the wall time of the scan itself.
-func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, time.Duration, error) {
+// set up) and how long the scan itself and the writing of the reports took.
+func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, runTimes, error) {
 	logger := setup.logger.With("component", "cli")
 	s, err := scanner.New(awsCfg, setup.opts, setup.logger)
 	if err != nil {
-		return nil, 0, &usageError{fmt.Errorf("config: %w", err)}
+		return nil, runTimes{}, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	// One run at a time per output folder, checked before any API call:
 	// two runs renaming files into one folder would mix their reports.
 	unlock, err := report.LockDir(setup.outDir)
 	if err != nil {
 		if errors.Is(err, report.ErrDirInUse) {
-			return nil, 0, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
+			return nil, runTimes{}, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
 		}
-		return nil, 0, usagef("output folder %s: %v", setup.outDir, err)
+		return nil, runTimes{}, usagef("output folder %s: %v", setup.outDir, err)
 	}
 	defer unlock()
 
@@ -100,7 +101,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	if wantsFile(setup.formats, report.ObjectsCSVFile) {
 		csv, err := report.NewObjectsCSV(setup.outDir)
 		if err != nil {
-			return nil, 0, fmt.Errorf("start objects.csv: %w", err)
+			return nil, runTimes{}, fmt.Errorf("start objects.csv: %w", err)
 		}
 		objects = &guardedObjects{csv: csv}
 		defer objects.abort() // after a successful commit this does nothing
@@ -123,7 +124,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 
 	started := a.now()
 	res, scanErr := s.ScanUntil(ctx, stop, sink, progress)
-	wall := a.now().Sub(started)
+	times := runTimes{scan: a.now().Sub(started)}
 	stopProgress()
 	// A signal after the scan returned does not make a finished scan partial.
 	wasInterrupted := interrupted()
@@ -132,19 +133,19 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		if scanErr == nil {
 			scanErr = errors.New("scanner returned no result")
 		}
-		return nil, wall, fmt.Errorf("scan: %w", scanErr)
+		return nil, times, fmt.Errorf("scan: %w", scanErr)
 	}
 	if errors.Is(scanErr, scanner.ErrOrganizationMismatch) {
 		// Found before any account was scanned: nothing to report, and the
 		// previous reports stay as they are.
-		return nil, wall, usagef("baseline: %v", scanErr)
+		return nil, times, usagef("baseline: %v", scanErr)
 	}
 	if scanErr != nil || wasInterrupted {
 		res.Complete = false
 	}
 	cmp, err := compareWithBaseline(setup.baseline, res)
 	if err != nil {
-		return res, wall, fmt.Errorf("compare with the baseline: %w", err)
+		return res, times, fmt.Errorf("compare with the baseline: %w", err)
 	}
 
 	// Files of formats this run does not write go first, then every report
@@ -156,37 +157,44 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	publish := func(csv *report.ObjectsCSV) error {
 		return report.WriteDocument(setup.outDir, doc, setup.formats, csv)
 	}
+	reportsStarted := a.now()
 	if objects != nil {
 		err = objects.publish(publish)
 	} else {
 		err = publish(nil)
 	}
+	times.reports = a.now().Sub(reportsStarted)
 	if err != nil {
-		return res, wall, fmt.Errorf("write reports: %w", err)
+		return res, times, fmt.Errorf("write reports: %w", err)
 	}
 	if cmp != nil {
 		// What changed leads: it is what a nightly run is read for.
 		if err := report.WriteChanges(a.stdout, cmp, summaryMaxChanges); err != nil {
-			return res, wall, fmt.Errorf("write summary: %w", err)
+			return res, times, fmt.Errorf("write summary: %w", err)
 		}
 		fmt.Fprintln(a.stdout)
 	}
 	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
-		return res, wall, fmt.Errorf("write summary: %w", err)
+		return res, times, fmt.Errorf("write summary: %w", err)
 	}
 
 	switch {
 	case wasInterrupted:
-		return res, wall, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
+		return res, times, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
 	case scanErr != nil:
-		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
+		return res, times, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
 	case !res.Complete:
-		return res, wall, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
+		return res, times, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
 			errIncomplete, res.Summary.AccountsFailed, res.Summary.BucketsFailed, filepath.Join(setup.outDir, report.ReportJSONFile))
 	case hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew):
-		return res, wall, errFindings
+		return res, times, errFindings
 	}
-	return res, wall, nil
+	return res, times, nil
+}
+
+// runTimes are the wall times of one run's scan and of writing its reports.
+type runTimes struct {
+	scan, reports time.Duration
 }
 
 // summaryMaxChanges is how many new, resolved and unverified findings the
