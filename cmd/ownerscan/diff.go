@@ -26,6 +26,10 @@ func (a *app) diffCommand(_ context.Context, args []string) error {
 	format := fs.String("format", diffText, "output `FORMAT`: text (for people) or json (for tools)")
 	failOnFlag := fs.String("fail-on", "low", "exit 1 when a new finding is at or above this `SEVERITY`: low, medium, high or critical")
 	paths, err := a.parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(a.stdout, "Arguments: OLD_REPORT NEW_REPORT, each a report.json or the folder holding one;")
+		fmt.Fprintln(a.stdout, "flags may come before or after them. Exit 0: nothing new; 1: new findings; 2: not reports, or two organizations.")
+	}
 	if err != nil {
 		return err
 	}
