@@ -161,7 +161,7 @@ func TestCommitRetiresOtherFormats(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(folderSnapshot(t, dir))); !slices.Equal(got, []string{ReportJSONFile}) {
 		t.Errorf("folder holds %v, want report.json alone", got)
 	}
-	want := []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile}
+	want := []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile}
 	if got := s.Retired(); !slices.Equal(got, want) {
 		t.Errorf("Retired() = %v, want %v", got, want)
 	}

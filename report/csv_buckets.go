@@ -59,11 +59,16 @@ func writeBucketsCSV(w io.Writer, doc *Document) error {
 // by ";", e.g. "AllUsers:READ;member 222222222222 (AccountB):READ;
 // external 79a59df9...:WRITE;LogDelivery:WRITE".
 func grantsCell(grants []scanner.Grant) string {
+	return capList(grantItems(grants), cellSeparator)
+}
+
+// grantItems names each grant "grantee:PERMISSION".
+func grantItems(grants []scanner.Grant) []string {
 	parts := make([]string, len(grants))
 	for i, g := range grants {
 		parts[i] = grantee(g) + ":" + g.Permission
 	}
-	return capList(parts, cellSeparator)
+	return parts
 }
 
 // grantee names the grantee of a grant for a human.
@@ -88,6 +93,11 @@ func grantee(g scanner.Grant) string {
 // e.g. "333333333333 (AccountC): 12 objects, 3400 bytes;external 79a5...: 1
 // object, 10 bytes".
 func foreignOwnersCell(owners []scanner.ForeignOwner) string {
+	return capList(foreignOwnerItems(owners), cellSeparator)
+}
+
+// foreignOwnerItems names each foreign owner with its counts.
+func foreignOwnerItems(owners []scanner.ForeignOwner) []string {
 	parts := make([]string, len(owners))
 	for i, o := range owners {
 		who := "external " + o.CanonicalID
@@ -96,7 +106,7 @@ func foreignOwnersCell(owners []scanner.ForeignOwner) string {
 		}
 		parts[i] = fmt.Sprintf("%s: %s, %s", who, plural(o.Objects, "object"), plural(o.Bytes, "byte"))
 	}
-	return capList(parts, cellSeparator)
+	return parts
 }
 
 // accountLabel is "id (name)", or the id alone when the name is unknown.

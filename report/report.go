@@ -1,5 +1,7 @@
 // Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, the streamed objects.csv, and the human summary for stdout.
+// buckets.csv, the streamed objects.csv, the findings as OCSF and ASFF,
+// report.html, and the human summary for stdout; and it reads a report back
+// to compare a scan with it (Compare).
 //
 // Every file is written atomically (see EnsureDir, Stage and
 // Staged.Commit): a reader of the output folder sees either the previous
@@ -31,6 +33,9 @@ type Format string
 const (
 	FormatJSON Format = "json"
 	FormatCSV  Format = "csv"
+	FormatOCSF Format = "ocsf"
+	FormatASFF Format = "asff"
+	FormatHTML Format = "html"
 )
 
 // File names of the reports.
@@ -40,7 +45,10 @@ const (
 	BucketsCSVFile  = "buckets.csv"
 	// ObjectsCSVFile is streamed by ObjectsCSV while the scan runs; Write
 	// does not produce it.
-	ObjectsCSVFile = "objects.csv"
+	ObjectsCSVFile   = "objects.csv"
+	FindingsOCSFFile = "findings.ocsf.json"
+	FindingsASFFFile = "findings.asff.json"
+	ReportHTMLFile   = "report.html"
 )
 
 // FormatInfo describes one report format.
@@ -63,14 +71,32 @@ var Formats = []FormatInfo{
 		Files:       []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile},
 		Description: "one row per finding, per bucket, and per cross-account object version, for spreadsheets",
 	},
+	{
+		Name:        FormatOCSF,
+		Files:       []string{FindingsOCSFFile},
+		Description: "the findings as OCSF 1.6.0 Compliance Findings (class 2003), a JSON array, for security data lakes",
+	},
+	{
+		Name:        FormatASFF,
+		Files:       []string{FindingsASFFFile},
+		Description: "the findings in AWS Security Finding Format, a JSON array for aws securityhub batch-import-findings",
+	},
+	{
+		Name:        FormatHTML,
+		Files:       []string{ReportHTMLFile},
+		Description: "one self-contained page to open in a browser: summary, changes, findings, buckets, accounts; sortable and filterable",
+	},
 }
 
 // fileWriters maps each file Write produces to its writer. objects.csv has
 // none: it is streamed by ObjectsCSV during the scan.
 var fileWriters = map[string]func(io.Writer, *Document) error{
-	ReportJSONFile:  writeJSON,
-	FindingsCSVFile: writeFindingsCSV,
-	BucketsCSVFile:  writeBucketsCSV,
+	ReportJSONFile:   writeJSON,
+	FindingsCSVFile:  writeFindingsCSV,
+	BucketsCSVFile:   writeBucketsCSV,
+	FindingsOCSFFile: writeOCSF,
+	FindingsASFFFile: writeASFF,
+	ReportHTMLFile:   writeHTML,
 }
 
 // Tool names the program that wrote a report.
@@ -139,7 +165,19 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 // written, or whose writer died. No file is ever seen truncated. On error
 // the folder holds what it held before, and no temporary file is left.
 func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) error {
-	s, err := Stage(dir, res, tool, formats, objects)
+	if res == nil {
+		if objects != nil {
+			objects.Abort()
+		}
+		return errors.New("report: write: nil result")
+	}
+	return WriteDocument(dir, NewDocument(res, tool, nil), formats, objects)
+}
+
+// WriteDocument writes doc (see NewDocument) as WriteWithObjects writes a
+// result: the same files, the same order, the same commit point.
+func WriteDocument(dir string, doc *Document, formats []Format, objects *ObjectsCSV) error {
+	s, err := StageDocument(dir, doc, formats, objects)
 	if err != nil {
 		return err
 	}
@@ -154,14 +192,26 @@ func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Form
 // files of two runs side by side. On error nothing is left behind: the
 // temporary files, objects' included, are removed.
 func Stage(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) (*Staged, error) {
+	if res == nil {
+		if objects != nil {
+			objects.Abort()
+		}
+		return nil, errors.New("report: write: nil result")
+	}
+	return StageDocument(dir, NewDocument(res, tool, nil), formats, objects)
+}
+
+// StageDocument is Stage for a document made with NewDocument (a result
+// with its comparison to a baseline).
+func StageDocument(dir string, doc *Document, formats []Format, objects *ObjectsCSV) (*Staged, error) {
 	abortObjects := func() {
 		if objects != nil {
 			objects.Abort()
 		}
 	}
-	if res == nil {
+	if doc == nil || doc.Result == nil {
 		abortObjects()
-		return nil, errors.New("report: write: nil result")
+		return nil, errors.New("report: write: nil document")
 	}
 	if len(formats) == 0 {
 		abortObjects()
@@ -177,7 +227,6 @@ func Stage(dir string, res *scanner.Result, tool Tool, formats []Format, objects
 		abortObjects()
 		return nil, err
 	}
-	doc := newDocument(res, tool)
 
 	s := &Staged{dir: dir}
 	var commitPoint *atomicFile // report.json, renamed last

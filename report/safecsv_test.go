@@ -85,7 +85,7 @@ func TestEveryTextCellIsNeutralised(t *testing.T) {
 			}},
 			Findings: []scanner.Finding{{
 				Type: scanner.FindingType(v), Severity: scanner.Severity(v), AccountID: v, Bucket: v,
-				Region: v, Title: v, Detail: v, Remediation: v,
+				Region: v, Title: v, Detail: v, Remediation: v, ID: v, Change: scanner.FindingChange(v),
 			}},
 		}, Tool{})
 		rec := scanner.ObjectRecord{

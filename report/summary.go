@@ -250,15 +250,7 @@ func (s *summaryWriter) findings(res *scanner.Result) {
 	} else {
 		s.printf("\nFindings:\n")
 	}
-	tw := s.table()
-	for _, f := range top {
-		where := clean(f.AccountID)
-		if f.Bucket != "" {
-			where += "/" + clean(f.Bucket)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", clean(string(f.Severity)), clean(string(f.Type)), where, clean(f.Title))
-	}
-	s.flush(tw)
+	s.findingRows(top)
 }
 
 // clean makes text from AWS safe and short for a terminal: control

@@ -199,6 +199,7 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 	if res.Findings == nil {
 		res.Findings = []Finding{}
 	}
+	assignMissingIDs(res.Findings)
 	sortResult(res)
 	res.Summary = summarize(res)
 	res.Calls = minCalls(&facts)

@@ -181,7 +181,31 @@ type Finding struct {
 	Title       string      `json:"title"`
 	Detail      string      `json:"detail"`
 	Remediation string      `json:"remediation"`
+
+	// Added for scheduled audits.
+
+	// ID is the finding's stable identifier, the same in every scan for
+	// the same finding (see FindingID).
+	ID string `json:"id"`
+	// Change is set when the report was compared with a baseline report
+	// (--baseline): new or unchanged; in resolved_findings, resolved. Empty
+	// without a baseline.
+	Change FindingChange `json:"change,omitempty"`
 }
+
+// FindingChange says how a finding compares with a baseline report.
+type FindingChange string
+
+// Finding changes against a baseline.
+const (
+	ChangeNew       FindingChange = "new"       // not in the baseline
+	ChangeUnchanged FindingChange = "unchanged" // in the baseline too (same ID)
+	ChangeResolved  FindingChange = "resolved"  // in the baseline, gone now where the scan looked
+	// ChangeUnverified: in the baseline, not raised now, but this scan did
+	// not cover its account or bucket (failed, skipped, filtered out), so
+	// it cannot be called resolved.
+	ChangeUnverified FindingChange = "unverified"
+)
 
 // Summary counts the whole result.
 type Summary struct {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
@@ -42,6 +42,7 @@ type Config struct {
 	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
+	Baseline                 string // REPORT to compare each scan with
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.
@@ -129,7 +130,7 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// yamlLineError matches the position yaml.v3 puts in its syntax errors.
+// yamlLineError matches the position the YAML parser puts in its syntax errors.
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseConfig parses a configuration document strictly: one YAML document

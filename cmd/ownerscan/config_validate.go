@@ -104,6 +104,14 @@ func (c *Config) Validate() error {
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")
 	}
+	if strings.HasPrefix(c.OutputDir, "s3://") {
+		// Until reports can be written to S3, a folder named "s3:" in the
+		// working directory would be a silent surprise.
+		return c.errAt("output.dir", "writing reports to S3 is not supported yet; give a local folder")
+	}
+	if strings.ContainsRune(c.Baseline, 0) {
+		return c.errAt("baseline", "contains a NUL byte")
+	}
 	if len(c.OutputFormats) == 0 {
 		return c.errAt("output.formats", "needs at least one format (%s)", formatNames())
 	}

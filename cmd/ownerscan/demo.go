@@ -71,20 +71,21 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	setup.logger.With("component", "cli").Info("demo: scanning an emulated organization",
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
 
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		counters := srv.Emulator.Counters()
 		latency := time.Duration(sc.Faults.Latency)
 		a.printStats(statsLine{
 			Calls:      counters.Total,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		})
 	}
-	return a.demoVerdict(err, res, setup.failOn)
+	return a.demoVerdict(err, res, setup)
 }
 
 // demoVerdict puts findings before incompleteness for demo's exit code. The
@@ -94,8 +95,8 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 // demonstrates is its findings, so it exits 1 when it has any. An
 // interrupted demo, or one with no findings, keeps the scan's code. `scan`
 // itself never does this: there, an incomplete scan is always exit 3.
-func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severity) error {
-	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res, failOn) {
+func (a *app) demoVerdict(err error, res *scanner.Result, setup *scanSetup) error {
+	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew) {
 		return err
 	}
 	fmt.Fprintln(a.stderr, "ownerscan: "+oneLine(err.Error()))

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // waitExit waits for a command started by startApp to end, at most 5 s.
@@ -101,7 +103,12 @@ func TestConfigFromStdinStopsOnSignal(t *testing.T) {
 	}
 	child, out := startChild(t, childSpec{Steps: []childStep{{Args: []string{"scan", "--config", "/dev/stdin", "--out", t.TempDir(), "--quiet"}}}},
 		func(c *exec.Cmd) { c.Stdin = r })
-	time.Sleep(500 * time.Millisecond)
+	// The child installs its signal handler before it reads --config: once
+	// it has drained what was written, a SIGTERM meets the handler, not
+	// the runtime's default (which a fixed sleep could not promise on a
+	// loaded machine).
+	waitDrained(t, r, 20*time.Second)
+	time.Sleep(50 * time.Millisecond)
 	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,26 @@ func TestConfigFromStdinStopsOnSignal(t *testing.T) {
 	rep := decodeChildReport(t, out.Bytes())
 	if len(rep.Codes) != 1 || rep.Codes[0] != exitAborted || !strings.Contains(rep.Stderrs[0], "interrupted (terminated) while reading --config /dev/stdin") {
 		t.Errorf("child ran %v, stderr %q; want exit %d and the interruption named", rep.Codes, rep.Stderrs, exitAborted)
+	}
+}
+
+// waitDrained waits until nobody has bytes left to read in the pipe whose
+// read end is r (FIONREAD, named TIOCINQ on Linux), or fails the test after limit.
+func waitDrained(t *testing.T, r *os.File, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ) // FIONREAD
+		if err != nil {
+			t.Fatalf("FIONREAD: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child has not read its input after %v", limit)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -76,18 +76,18 @@ func (p *publication) streamFailure() error {
 	return p.sinkErr
 }
 
-// publish writes every report of res to its temporary file, then, unless
+// publish writes every report of doc to its temporary file, then, unless
 // the run was abandoned meanwhile, puts them all in place (report.Stage and
 // Staged.Commit). Writing the files is not held against a second signal;
 // putting them in place is (it takes a few renames), so that the signal
 // finds the reports either in place or not. It returns the report files of
 // other formats the commit removed.
-func (p *publication) publish(res *scanner.Result, tool report.Tool) (retired []string, err error) {
+func (p *publication) publish(doc *report.Document) (retired []string, err error) {
 	objects, err := p.beginStaging()
 	if err != nil {
 		return nil, err
 	}
-	staged, err := report.Stage(p.dir, res, tool, p.formats, objects)
+	staged, err := report.StageDocument(p.dir, doc, p.formats, objects)
 	return p.commit(staged, err)
 }
 

@@ -55,12 +55,13 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 			callsBefore = n
 		}
 	}
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		line := statsLine{
 			Calls:      -1,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		}
@@ -77,27 +78,27 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 // executeScan is the scan path shared by scan and demo: scanner, streamed
 // objects.csv, progress, interruption, reports, summary and the verdict for
 // the exit code. It returns the result (nil only when the scan could not be
-// set up) and the wall time of the scan itself.
+// set up) and how long the scan itself and the writing of the reports took.
 //
 // A run writes reports only when it has something to report: one that
 // learned nothing (not one account listed: no credentials, an endpoint
 // that cannot be reached, an organization that cannot be read, a signal
 // that early) leaves the output folder as it was, as does one whose reports
 // cannot be written (see report.Staged.Commit).
-func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, time.Duration, error) {
+func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, runTimes, error) {
 	logger := setup.logger.With("component", "cli")
 	s, err := scanner.New(awsCfg, setup.opts, setup.logger)
 	if err != nil {
-		return nil, 0, &usageError{fmt.Errorf("config: %w", err)}
+		return nil, runTimes{}, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	// One run at a time per output folder, checked before any API call:
 	// two runs renaming files into one folder would mix their reports.
 	unlock, err := report.LockDir(setup.outDir)
 	if err != nil {
 		if errors.Is(err, report.ErrDirInUse) {
-			return nil, 0, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
+			return nil, runTimes{}, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
 		}
-		return nil, 0, usagef("output folder %s: %v", setup.outDir, err)
+		return nil, runTimes{}, usagef("output folder %s: %v", setup.outDir, err)
 	}
 	defer unlock()
 	// Holding the lock, no other run is writing here: what temporary files
@@ -112,7 +113,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	if wantsFile(setup.formats, report.ObjectsCSVFile) {
 		pub.objects, err = report.NewObjectsCSV(setup.outDir)
 		if err != nil {
-			return nil, 0, fmt.Errorf("%w: start objects.csv: %v; %s", errNoReport, err, keptReports(setup.outDir))
+			return nil, runTimes{}, fmt.Errorf("%w: start objects.csv: %v; %s", errNoReport, err, keptReports(setup.outDir))
 		}
 	}
 	defer pub.discard() // after a commit this removes nothing
@@ -129,7 +130,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 
 	started := a.now()
 	res, scanErr := s.ScanUntil(ctx, stop, pub, progress)
-	wall := a.now().Sub(started)
+	times := runTimes{scan: a.now().Sub(started)}
 	stopProgress()
 	// A signal after the scan returned does not make a finished scan partial.
 	wasInterrupted := interrupted()
@@ -138,7 +139,13 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		if scanErr == nil {
 			scanErr = errors.New("scanner returned no result")
 		}
-		return nil, wall, fmt.Errorf("%w: scan: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+		return nil, times, fmt.Errorf("%w: scan: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+	}
+	if errors.Is(scanErr, scanner.ErrOrganizationMismatch) {
+		// Found before any account was scanned: nothing to report, and the
+		// previous reports stay as they are.
+		pub.discard()
+		return nil, times, usagef("baseline: %v", scanErr)
 	}
 	if scanErr != nil || wasInterrupted {
 		res.Complete = false
@@ -147,47 +154,71 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		// The scan stopped for it; its cause, not what stopping cut short,
 		// is the one line to print.
 		pub.discard()
-		return res, wall, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
 	}
 	if len(res.Accounts) == 0 && (scanErr != nil || wasInterrupted) {
 		pub.discard()
 		if wasInterrupted {
-			return res, wall, fmt.Errorf("%w: interrupted before the scan listed any account; %s", errStoppedEarly, keptReports(setup.outDir))
+			return res, times, fmt.Errorf("%w: interrupted before the scan listed any account; %s", errStoppedEarly, keptReports(setup.outDir))
 		}
-		return res, wall, fmt.Errorf("%w: the scan failed before it listed any account: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: the scan failed before it listed any account: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+	}
+	cmp, err := compareWithBaseline(setup.baseline, res)
+	if err != nil {
+		pub.discard()
+		return res, times, fmt.Errorf("%w: compare with the baseline: %v; %s", errNoReport, err, keptReports(setup.outDir))
 	}
 
 	// Every report of this run lands with report.json renamed last (the
 	// commit point), and report files of formats this run does not write
 	// go in the same commit.
-	retired, err := pub.publish(res, report.Tool{Name: "ownerscan", Version: version()})
+	reportsStarted := a.now()
+	doc := report.NewDocument(res, report.Tool{Name: "ownerscan", Version: version()}, cmp)
+	retired, err := pub.publish(doc)
+	times.reports = a.now().Sub(reportsStarted)
 	switch {
 	case errors.Is(err, errAbandoned):
-		return res, wall, fmt.Errorf("%w: interrupted twice; %s", errStoppedEarly, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: interrupted twice; %s", errStoppedEarly, keptReports(setup.outDir))
 	case errors.Is(err, report.ErrNotSynced):
 		logger.Warn("reports written, but a crash now could lose them", "error", err.Error())
 	case err != nil:
-		return res, wall, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
 	}
 	for _, name := range retired {
 		logger.Info("removed a report file of an earlier run in another format", "file", filepath.Join(setup.outDir, name))
 	}
+	if cmp != nil {
+		// What changed leads: it is what a nightly run is read for.
+		if err := report.WriteChanges(a.stdout, cmp, summaryMaxChanges); err != nil {
+			return res, times, fmt.Errorf("write summary: %w", err)
+		}
+		fmt.Fprintln(a.stdout)
+	}
 	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
-		return res, wall, fmt.Errorf("write summary: %w", err)
+		return res, times, fmt.Errorf("write summary: %w", err)
 	}
 
 	switch {
 	case wasInterrupted:
-		return res, wall, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
+		return res, times, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
 	case scanErr != nil:
-		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
+		return res, times, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
 	case !res.Complete:
-		return res, wall, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), filepath.Join(setup.outDir, report.ReportJSONFile))
-	case hasFindingAtOrAbove(res, setup.failOn):
-		return res, wall, errFindings
+		return res, times, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), filepath.Join(setup.outDir, report.ReportJSONFile))
+	case hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew):
+		return res, times, errFindings
 	}
-	return res, wall, nil
+	return res, times, nil
 }
+
+// runTimes are the wall times of one run's scan and of writing its reports.
+type runTimes struct {
+	scan, reports time.Duration
+}
+
+// summaryMaxChanges is how many new, resolved and unverified findings the
+// summary lists each; the reports have them all.
+const summaryMaxChanges = 10
 
 // checkCallerRegion refuses, before any call, a region the SDK would send
 // the scan's first calls to in vain: none at all, or a name that is no
@@ -228,9 +259,14 @@ func incompleteBecause(res *scanner.Result) string {
 }
 
 // hasFindingAtOrAbove says whether any finding reaches the --fail-on
-// severity. SCAN_ERROR findings rank 0 and count through Complete instead.
-func hasFindingAtOrAbove(res *scanner.Result, failOn scanner.Severity) bool {
-	for _, f := range res.Findings {
+// severity; with onlyNew (--fail-on-new), any finding marked new against
+// the baseline. SCAN_ERROR findings rank 0 and count through Complete
+// instead.
+func hasFindingAtOrAbove(findings []scanner.Finding, failOn scanner.Severity, onlyNew bool) bool {
+	for _, f := range findings {
+		if onlyNew && f.Change != scanner.ChangeNew {
+			continue
+		}
 		if r := f.Severity.Rank(); r > 0 && r >= failOn.Rank() {
 			return true
 		}
