@@ -40,7 +40,7 @@ func (r *run) lookupOutsideOwners(ctx context.Context) {
 				}
 			}
 			r.col.ownerLookups.Add(1)
-			out, err := r.clients.S3(a.ID, listBucketsRegion, creds).ListBuckets(pctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
+			out, err := r.clients.S3(a.ID, r.controlRegion, creds).ListBuckets(pctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
 			if err != nil {
 				r.log.Debug("owner lookup: cannot list buckets", "account", a.ID, "error", awsErrorText(err))
 				r.col.noteUnlearned(a.ID)

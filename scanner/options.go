@@ -17,8 +17,11 @@ const (
 const (
 	DefaultMemberRoleName = "OrganizationAccountAccessRole"
 	DefaultSessionName    = "ownerscan"
-	DefaultPartition      = "aws"
-	DefaultConcurrency    = 64
+	// DefaultPartition is where GetCallerIdentity goes when neither the
+	// partition option nor the configured region names one. The scan's
+	// partition is always the caller's (Options.Partition).
+	DefaultPartition   = "aws"
+	DefaultConcurrency = 64
 	// MaxConcurrency caps concurrency: more requests in flight than this
 	// only earns throttling.
 	MaxConcurrency = 4096
@@ -31,7 +34,7 @@ type Options struct {
 	MemberRoleName      string   // member_role_name
 	ExternalID          string   // external_id, sent with every AssumeRole
 	SessionName         string   // session_name: RoleSessionName of every session
-	Partition           string   // partition: for role ARNs ("" = the caller's)
+	Partition           string   // partition: "" = the caller's (GetCallerIdentity's ARN); when set, it must be the caller's
 	Regions             []string // regions: allow list of bucket regions; empty = all
 
 	AccountsInclude []string // accounts.include: account IDs, OU/root IDs (whole subtree), name globs
@@ -54,7 +57,6 @@ func DefaultOptions() Options {
 	return Options{
 		MemberRoleName:           DefaultMemberRoleName,
 		SessionName:              DefaultSessionName,
-		Partition:                DefaultPartition,
 		IncludeManagementAccount: true,
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,

@@ -62,6 +62,9 @@ type Scanner struct {
 	listBucketsPage int64
 	// stopGrace is StopGrace but in tests.
 	stopGrace time.Duration
+	// region is the region of the caller's AWS configuration (see
+	// run.configRegion).
+	region string
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
@@ -75,10 +78,12 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("scanner: aws config has no credentials")
 	}
-	return newScanner(opts, logger, func() (clientFactory, *budget) {
+	s := newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
 		return newAWSClients(cfg, newHTTPClient(opts.Concurrency), b).withRateLimits(opts.RateLimits), b
-	}), nil
+	})
+	s.region = cfg.Region
+	return s, nil
 }
 
 func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory, *budget)) *Scanner {
@@ -122,6 +127,7 @@ func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink Obje
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
 	r.listBucketsPage = s.listBucketsPage
 	r.stop, r.stopGrace = stop, s.stopGrace
+	r.configRegion = s.region
 	r.col.facts.listBucketsPage = s.listBucketsPage
 	return r.scan(ctx)
 }

@@ -166,7 +166,7 @@ func TestMinCallsFormula(t *testing.T) {
 	}
 	enforced := &bucketOutcome{ownershipChecked: true, row: Bucket{ObjectScan: ObjectScanSkipped}}
 	big := &bucketOutcome{ownershipChecked: true, aclChecked: true, listed: true, row: Bucket{ObjectsScanned: 2500, ObjectScan: ObjectScanComplete}}
-	empty := &bucketOutcome{regionLookup: true, ownershipChecked: true, aclChecked: true, listed: true, row: Bucket{ObjectScan: ObjectScanComplete}}
+	empty := &bucketOutcome{regionLookups: 1, ownershipChecked: true, aclChecked: true, listed: true, row: Bucket{ObjectScan: ObjectScanComplete}}
 	if bucketCalls(enforced) != 1 || bucketCalls(big) != 5 || bucketCalls(empty) != 4 {
 		t.Fatalf("bucketCalls: %d %d %d", bucketCalls(enforced), bucketCalls(big), bucketCalls(empty))
 	}
@@ -181,13 +181,13 @@ func TestMinCallsFormula(t *testing.T) {
 	if got.MinCalls != 2+3+8+7+1 {
 		t.Errorf("MinCalls = %d", got.MinCalls)
 	}
-	// longest: 3 ListAccounts pages (GCI and DescribeOrganization beside
-	// the first), AssumeRole, 2 ListBuckets pages, 4 = 10
-	if got.CriticalPath != 10 {
+	// longest: GCI, then 3 ListAccounts pages (DescribeOrganization beside
+	// the first), AssumeRole, 2 ListBuckets pages, 4 = 11
+	if got.CriticalPath != 11 {
 		t.Errorf("CriticalPath = %d", got.CriticalPath)
 	}
 	f.orgRole = true
-	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 11 {
+	if g := minCalls(f); g.MinCalls != got.MinCalls+1 || g.CriticalPath != 12 {
 		t.Errorf("with org role: %+v", g)
 	}
 }
@@ -437,7 +437,7 @@ func TestBucketChain(t *testing.T) {
 		{"10 pages serial", listed(10_000), 1, 11},
 		{"10 pages, 4 in flight", listed(10_000), 4, 4},
 		{"1M versions, 64 in flight", listed(1_000_000), 64, 17},
-		{"region lookup", &bucketOutcome{regionLookup: true, ownershipChecked: true}, 64, 2},
+		{"region lookup", &bucketOutcome{regionLookups: 1, ownershipChecked: true}, 64, 2},
 	}
 	for _, c := range cases {
 		if got := bucketChain(c.o, c.concurrency); got != c.want {
