@@ -146,7 +146,7 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage:")
 	fmt.Fprintln(w, "  ownerscan scan --config FILE [--out DIR] [--format csv,json] [--fail-on SEVERITY] [--quiet] [--log-format text|json]")
 	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats]")
-	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566]")
+	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566] [--principal ACCOUNT[/USER]]")
 	fmt.Fprintln(w, "  ownerscan version")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
