@@ -50,6 +50,13 @@ type Options struct {
 	Concurrency         int    // concurrency: maximum API requests in flight
 
 	RateLimits RateLimits // rate_limits: requests per second per service (0 = none)
+
+	// KnownCanonicalIDs maps account IDs to the canonical user IDs learned
+	// in earlier runs (a previous report's accounts[].canonical_id). They
+	// identify members the scan cannot reach today (suspended, closed,
+	// failing), so that objects and grants of theirs are not called
+	// external or unidentified. What the scan learns itself wins.
+	KnownCanonicalIDs map[string]string
 }
 
 // DefaultOptions returns the options of an empty configuration file.
@@ -118,6 +125,11 @@ func (o Options) Validate() error {
 	}
 	if o.MaxObjectsPerBucket < 0 {
 		return fmt.Errorf("objects.max_per_bucket: must be 0 (no limit) or more, got %d", o.MaxObjectsPerBucket)
+	}
+	for acct, id := range o.KnownCanonicalIDs {
+		if !accountIDPattern.MatchString(acct) || id == "" || len(id) > 256 {
+			return fmt.Errorf("known canonical IDs: %q -> %q is not an account ID and a canonical ID", acct, id)
+		}
 	}
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)

@@ -49,6 +49,9 @@ type run struct {
 	filter  accountFilter
 	tree    *ouTree
 	outside outsideAccounts
+	// listed is every account the organization listing named, in scope or
+	// not. Appended by the accounts phase only; read once it has ended.
+	listed []orgAccount
 }
 
 // outsideAccounts are active members the scan does not cover (filtered

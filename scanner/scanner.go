@@ -24,11 +24,16 @@
 // correct owner_account_id while listings run alongside account work.
 //
 // Object versions listed with no Owner are counted in
-// Bucket.UnknownOwnerObjects, streamed to the sink with empty owner fields,
-// and named in the bucket's ACLS_ENABLED finding; such a bucket is never
-// compliant (it is not enforced, or S3 would have reported the owner).
-// They raise no CROSS_ACCOUNT_OBJECTS finding: nothing says another
-// account owns them.
+// Bucket.UnknownOwnerObjects, never as the bucket owner's, streamed to the
+// sink with empty owner fields, and raise the bucket's OWNER_UNKNOWN
+// finding; such a bucket is never compliant (it is not enforced, or S3
+// would have reported the owner). They raise no CROSS_ACCOUNT_OBJECTS
+// finding: nothing says another account owns them.
+//
+// Owner identity (identity.go): an owner canonical ID that matches no
+// member is external only when every member's canonical ID is known (from
+// this scan, or Options.KnownCanonicalIDs) and the organization listing is
+// complete; otherwise it is unidentified, with the candidate members named.
 package scanner
 
 import (
