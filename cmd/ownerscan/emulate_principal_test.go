@@ -31,15 +31,7 @@ accounts:
 	wantKey, _, _ := emu.UserCredentials("111111111111", "ownerscan")
 
 	a, sigs, _, done := startApp(t, "emulate", "--addr", "127.0.0.1:0", "--scenario", scenario, "--principal", "111111111111/ownerscan")
-	stdout := a.stdout.(*syncBuffer)
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(stdout.String(), "\n") < 5 {
-		if time.Now().After(deadline) {
-			t.Fatalf("emulate printed %q; stderr:\n%s", stdout.String(), a.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	out := stdout.String()
+	out := waitForExports(t, a)
 	if !strings.Contains(out, "export AWS_ACCESS_KEY_ID="+wantKey+"\n") || !strings.Contains(out, "export AWS_REGION=cn-northwest-1\n") {
 		t.Errorf("exports:\n%s", out)
 	}
@@ -51,4 +43,19 @@ accounts:
 	if code, _, stderr := runCLI(t, "emulate", "--addr", "127.0.0.1:0", "--scenario", scenario, "--principal", "111111111111/nobody"); code != exitUsage || !strings.Contains(stderr, "--principal") {
 		t.Errorf("unknown principal: exit %d, %s", code, stderr)
 	}
+}
+
+// waitForExports waits for a running `emulate` to print its five export
+// lines and returns its stdout.
+func waitForExports(t *testing.T, a *app) string {
+	t.Helper()
+	stdout := a.stdout.(*syncBuffer)
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(stdout.String(), "\n") < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("emulate printed %q; stderr:\n%s", stdout.String(), a.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return stdout.String()
 }
