@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // Objects listing modes (config key objects.mode).
@@ -79,7 +81,6 @@ var (
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2..1224 long
 	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
-	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
@@ -98,8 +99,8 @@ func (o Options) Validate() error {
 	if !sessionNamePattern.MatchString(o.SessionName) {
 		return fmt.Errorf("session_name: %q must be 2-64 of letters, digits and +=,.@_-", o.SessionName)
 	}
-	if o.Partition != "" && !partitionPattern.MatchString(o.Partition) {
-		return fmt.Errorf("partition: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", o.Partition)
+	if _, ok := awspartition.Lookup(o.Partition); o.Partition != "" && !ok {
+		return fmt.Errorf("partition: %q is not a partition ownerscan supports (%s)", o.Partition, strings.Join(awspartition.Names(), ", "))
 	}
 	for i, r := range o.Regions {
 		if !regionPattern.MatchString(r) {
