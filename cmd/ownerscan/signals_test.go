@@ -74,7 +74,10 @@ func TestInterrupt(t *testing.T) {
 	scenario := writeFile(t, "scenario.yaml", slowScenario)
 	out := t.TempDir()
 	a, sigs, hardExits, done := startApp(t, "demo", "--scenario", scenario, "--out", out, "--quiet", "--concurrency", "4")
-	time.Sleep(700 * time.Millisecond)
+	// Long enough for accounts to list their buckets (four round trips of
+	// 50 ms after the emulator starts) on a loaded machine, far from the
+	// tens of seconds the scan takes.
+	time.Sleep(1500 * time.Millisecond)
 	sigs <- os.Interrupt
 	sent := time.Now()
 	select {
