@@ -197,10 +197,11 @@ func (v *validator) validate(sc *Scenario) {
 		}
 	}
 	buckets := make(map[string]bool, len(sc.Buckets))
+	regions := regionKinds{part: part, kinds: map[string]regionKind{}}
 	for i := range sc.Buckets {
 		v.validateBucket(sc, i, accounts, buckets)
 		if knownPartition {
-			v.bucketRegion(part, i, &sc.Buckets[i], accounts)
+			v.bucketRegion(&regions, i, &sc.Buckets[i], accounts)
 		}
 	}
 	for i, id := range sc.DelegatedAdministrators {
@@ -249,18 +250,47 @@ func (v *validator) permissions(path string, actions []string) {
 	}
 }
 
+// regionKind is what a bucket region is to the scenario's partition.
+type regionKind int
+
+const (
+	regionDefault regionKind = iota
+	regionOptIn
+	regionOther // not a region name, or another partition's
+)
+
+// regionKinds classifies bucket regions once per distinct region: a
+// generated organization has tens of thousands of buckets in a few regions.
+type regionKinds struct {
+	part  awspartition.Partition
+	kinds map[string]regionKind
+}
+
+func (r *regionKinds) of(region string) regionKind {
+	k, ok := r.kinds[region]
+	if !ok {
+		switch {
+		case !regionPattern.MatchString(region) || !r.part.Contains(region):
+			k = regionOther
+		case r.part.OptIn(region):
+			k = regionOptIn
+		}
+		r.kinds[region] = k
+	}
+	return k
+}
+
 // bucketRegion checks that a bucket lives in a region of the partition that
 // its account has.
-func (v *validator) bucketRegion(part awspartition.Partition, i int, b *BucketSpec, accounts map[string]*AccountSpec) {
-	path := fmt.Sprintf("buckets[%d].region", i)
-	switch {
-	case !regionPattern.MatchString(b.Region):
-		// reported by validateBucket
-	case !part.Contains(b.Region):
-		v.add(path, "%q is not a region of partition %s", b.Region, part.Name)
-	case part.OptIn(b.Region):
+func (v *validator) bucketRegion(regions *regionKinds, i int, b *BucketSpec, accounts map[string]*AccountSpec) {
+	switch regions.of(b.Region) {
+	case regionOther:
+		if regionPattern.MatchString(b.Region) { // else reported by validateBucket
+			v.add(fmt.Sprintf("buckets[%d].region", i), "%q is not a region of partition %s", b.Region, regions.part.Name)
+		}
+	case regionOptIn:
 		if a := accounts[b.Account]; a != nil && !slices.Contains(a.OptInRegions, b.Region) {
-			v.add(path, "%q is an opt-in region that account %s has not enabled (add it to its opt_in_regions)", b.Region, b.Account)
+			v.add(fmt.Sprintf("buckets[%d].region", i), "%q is an opt-in region that account %s has not enabled (add it to its opt_in_regions)", b.Region, b.Account)
 		}
 	}
 }
