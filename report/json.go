@@ -178,6 +178,7 @@ func normalize(res *scanner.Result) *scanner.Result {
 		owners := make([]scanner.ForeignOwner, len(b.ForeignOwners))
 		for j, fo := range b.ForeignOwners {
 			fo.SampleKeys = nonNil(fo.SampleKeys)
+			fo.CandidateAccounts = nonNil(fo.CandidateAccounts)
 			owners[j] = fo
 		}
 		b.ForeignOwners = owners

@@ -48,10 +48,12 @@ var (
 // clientFactory hands out API clients. The real one (awsClients) builds SDK
 // clients over one shared, budgeted HTTP client; unit tests substitute fakes.
 type clientFactory interface {
-	// STS returns the STS client signing with creds (nil = the caller's).
-	STS(creds aws.CredentialsProvider) STSAPI
-	// Organizations returns the Organizations client signing with creds.
-	Organizations(creds aws.CredentialsProvider) OrganizationsAPI
+	// STS returns the STS client of region signing with creds (nil = the
+	// caller's).
+	STS(region string, creds aws.CredentialsProvider) STSAPI
+	// Organizations returns the Organizations client signing with creds;
+	// region is the partition's home region, where its endpoint lives.
+	Organizations(region string, creds aws.CredentialsProvider) OrganizationsAPI
 	// S3 returns the S3 client of one account in one region; the same
 	// client for the same (account, region).
 	S3(accountID, region string, creds aws.CredentialsProvider) S3API

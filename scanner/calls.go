@@ -46,10 +46,7 @@ type accountCalls struct {
 // ListObjectVersions pages. Checks a failure cut short count as far as they
 // went.
 func bucketCalls(o *bucketOutcome) int64 {
-	var n int64
-	if o.regionLookup {
-		n++
-	}
+	n := o.regionLookups
 	if o.ownershipChecked {
 		n++
 	}
@@ -73,10 +70,7 @@ func bucketCalls(o *bucketOutcome) int64 {
 // pages take at least ceil(pages/concurrency) rounds, however the key space is
 // split, so the chain never claims more than a parallel listing needs.
 func bucketChain(o *bucketOutcome, concurrency int64) int64 {
-	var n int64
-	if o.regionLookup {
-		n++
-	}
+	n := o.regionLookups // one after the other
 	if o.ownershipChecked {
 		n++
 	}
@@ -99,19 +93,21 @@ func bucketChain(o *bucketOutcome, concurrency int64) int64 {
 //	+ 1 DescribeOrganization + ceil(accounts/20) ListAccounts
 //	+ the OU walk when a filter needs it (ListRoots + per parent
 //	  max(1, ceil(n/20)) pages of OUs and of accounts)
-//	+ per account in scope: 1 AssumeRole (not for the caller's own account)
+//	+ per account in scope: 1 AssumeRole (for every account but the one
+//	  scanned with the caller's or the organization role's own credentials)
 //	  + max(1, ceil(buckets/10000)) ListBuckets pages
 //	+ per bucket: see bucketCalls
 //	+ owner lookups of out-of-scope members, when an owner needed one.
 //
 // The critical path is the longest chain of calls that must follow each
-// other: [organization role ->] the ListAccounts pages up to the account's
-// page (all pages, or the OU walk if longer, when the walk gates the
-// accounts; GetCallerIdentity, DescribeOrganization and the walk go out
-// beside the first page) -> AssumeRole -> ListBuckets pages -> the
-// account's longest bucket chain (see bucketChain).
+// other: GetCallerIdentity (its ARN names the partition of every other
+// request) -> [organization role ->] the ListAccounts pages up to the
+// account's page (all pages, or the OU walk if longer, when the walk gates
+// the accounts; DescribeOrganization and the walk go out beside the first
+// page) -> AssumeRole -> ListBuckets pages -> the account's longest bucket
+// chain (see bucketChain).
 func minCalls(f *callFacts) CallStats {
-	prefix := int64(0)
+	prefix := int64(1) // GetCallerIdentity
 	calls := int64(2) + pagesFor(f.orgAccounts, organizationsPageSize) + f.ownerLookups
 	if f.orgRole {
 		prefix++

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // bucketOutcome is one bucket's result before owners are resolved.
@@ -18,7 +17,7 @@ type bucketOutcome struct {
 	owners  map[string]*ownerStats // foreign owner canonical ID -> stats
 
 	// What the checks called, for the call model.
-	regionLookup     bool
+	regionLookups    int64 // HeadBucket calls to find the region
 	ownershipChecked bool
 	aclChecked       bool
 	listed           bool
@@ -72,8 +71,11 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	// boundary, failed as "interrupted during OP".
 	s3For := func(region string) S3API { return stoppableS3{r.clients.S3(job.account.ID, region, job.creds), r} }
 	if job.region == "" {
-		out.regionLookup = true
-		region, err := bucketRegion(ctx, s3For(listBucketsRegion), job.name)
+		region, err := r.lookupRegion(ctx, s3For, job.name, out)
+		if errors.Is(err, errRegionOutOfScope) {
+			out.inScope = false
+			return out
+		}
 		if err != nil {
 			return fail("HeadBucket", err)
 		}
@@ -197,24 +199,4 @@ func groupKind(uri string) GranteeKind {
 		return GranteeLogDelivery
 	}
 	return GranteeOtherGroup
-}
-
-// bucketRegion asks HeadBucket, sent to the listing region, where a bucket
-// lives. S3 names the region in the x-amz-bucket-region header whatever the
-// answer: 200, 403, or the 301 it gives when the bucket lives elsewhere
-// (which the SDK turns into a MovedPermanently error, aws-facts.md §6). So the
-// header decides, from a success or an error response alike; only an error
-// without it fails the lookup.
-func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error) {
-	head, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err == nil {
-		return normalizeRegion(aws.ToString(head.BucketRegion), true), nil
-	}
-	var respErr *smithyhttp.ResponseError
-	if errors.As(err, &respErr) && respErr.Response != nil {
-		if region := respErr.Response.Header.Get("x-amz-bucket-region"); region != "" {
-			return normalizeRegion(region, true), nil
-		}
-	}
-	return "", err
 }

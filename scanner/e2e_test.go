@@ -107,25 +107,26 @@ func TestE2EBuiltinScenario(t *testing.T) {
 	if eu := bucketByName(t, res, "acme-b-eu-archive"); eu.Region != "eu-west-1" || eu.CrossAccountObjects != 1 || eu.Status != BucketNoncompliant {
 		t.Errorf("eu bucket: %+v", eu)
 	}
-	// No ownership controls, an external owner and an external grantee.
+	// No ownership controls, an owner and a grantee outside the members
+	// whose canonical IDs are known. AccountD (suspended) and AccountE
+	// (AssumeRole denied) have unknown canonical IDs, so the owner cannot
+	// be called external: it is unidentified, high, with both as
+	// candidates, named in the finding's words. Buckets whose owners are
+	// all members carry no such caveat.
 	l := bucketByName(t, res, "acme-b-legacy-unset")
-	if l.ObjectOwnership != OwnershipNotSet || len(l.ForeignOwners) != 1 || !l.ForeignOwners[0].External || l.ForeignOwners[0].AccountID != "" {
+	if l.ObjectOwnership != OwnershipNotSet || len(l.ForeignOwners) != 1 || l.ForeignOwners[0].External || !l.ForeignOwners[0].Unidentified ||
+		!reflect.DeepEqual(l.ForeignOwners[0].CandidateAccounts, []string{"444444444444", "555555555555"}) || l.ForeignOwners[0].AccountID != "" {
 		t.Errorf("legacy: %+v", l)
 	}
-	if c := findingsOf(res, FindingCrossAccountObjects, "acme-b-legacy-unset"); len(c) != 1 || c[0].Severity != SeverityCritical {
-		t.Errorf("external owner must be critical: %+v", c)
+	if c := findingsOf(res, FindingCrossAccountObjects, "acme-b-legacy-unset"); len(c) != 1 || c[0].Severity != SeverityHigh ||
+		!strings.Contains(c[0].Detail, "444444444444 (AccountD, SUSPENDED), 555555555555 (AccountE, could not be scanned)") {
+		t.Errorf("unidentified owner: %+v", c)
 	}
-	// AccountE (555555555555) could not be assumed, so its canonical ID is
-	// unknown: the external owner might be it, and the finding must say so.
-	// Buckets with no external owner carry no such caveat.
-	if c := findingsOf(res, FindingCrossAccountObjects, "acme-b-legacy-unset"); len(c) != 1 || !strings.Contains(c[0].Detail, "could not learn: 555555555555") {
-		t.Errorf("external-owner finding does not name the account whose ID is unknown: %+v", c)
+	if c := findingsOf(res, FindingCrossAccountObjects, "our-shared-widgets"); len(c) != 1 || strings.Contains(c[0].Detail, "unidentified") {
+		t.Errorf("member-owner finding carries the unidentified caveat: %+v", c)
 	}
-	if c := findingsOf(res, FindingCrossAccountObjects, "our-shared-widgets"); len(c) != 1 || strings.Contains(c[0].Detail, "could not learn") {
-		t.Errorf("member-owner finding carries the external caveat: %+v", c)
-	}
-	if g := findingsOf(res, FindingBucketACLGrant, "acme-b-legacy-unset"); len(g) != 1 || g[0].Severity != SeverityHigh {
-		t.Errorf("external grant: %+v", g)
+	if g := findingsOf(res, FindingBucketACLGrant, "acme-b-legacy-unset"); len(g) != 1 || g[0].Severity != SeverityHigh || l.ACLGrants[0].Kind != GranteeUnidentified {
+		t.Errorf("unidentified grant: %+v", g)
 	}
 	// LogDelivery (low) and a member grantee (medium), resolved to AccountB.
 	logs := bucketByName(t, res, "acme-c-access-logs")

@@ -55,7 +55,7 @@ func (w *fakeWorld) count(op string) {
 	w.mu.Unlock()
 }
 
-func (w *fakeWorld) STS(creds aws.CredentialsProvider) STSAPI {
+func (w *fakeWorld) STS(_ string, creds aws.CredentialsProvider) STSAPI {
 	return fakeSTS{
 		getCallerIdentity: func(context.Context) (*sts.GetCallerIdentityOutput, error) {
 			w.count("GetCallerIdentity")
@@ -75,7 +75,7 @@ func (w *fakeWorld) STS(creds aws.CredentialsProvider) STSAPI {
 	}
 }
 
-func (w *fakeWorld) Organizations(aws.CredentialsProvider) OrganizationsAPI {
+func (w *fakeWorld) Organizations(string, aws.CredentialsProvider) OrganizationsAPI {
 	return fakeOrg{
 		describe: func() (*organizations.DescribeOrganizationOutput, error) {
 			w.count("DescribeOrganization")

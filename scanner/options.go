@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // Objects listing modes (config key objects.mode).
@@ -17,8 +19,11 @@ const (
 const (
 	DefaultMemberRoleName = "OrganizationAccountAccessRole"
 	DefaultSessionName    = "ownerscan"
-	DefaultPartition      = "aws"
-	DefaultConcurrency    = 64
+	// DefaultPartition is where GetCallerIdentity goes when neither the
+	// partition option nor the configured region names one. The scan's
+	// partition is always the caller's (Options.Partition).
+	DefaultPartition   = "aws"
+	DefaultConcurrency = 64
 	// MaxConcurrency caps concurrency: more requests in flight than this
 	// only earns throttling.
 	MaxConcurrency = 4096
@@ -31,7 +36,7 @@ type Options struct {
 	MemberRoleName      string   // member_role_name
 	ExternalID          string   // external_id, sent with every AssumeRole
 	SessionName         string   // session_name: RoleSessionName of every session
-	Partition           string   // partition: for role ARNs ("" = the caller's)
+	Partition           string   // partition: "" = the caller's (GetCallerIdentity's ARN); when set, it must be the caller's
 	Regions             []string // regions: allow list of bucket regions; empty = all
 
 	AccountsInclude []string // accounts.include: account IDs, OU/root IDs (whole subtree), name globs
@@ -55,6 +60,12 @@ type Options struct {
 	// ErrOrganizationMismatch as soon as DescribeOrganization answers,
 	// before any account is scanned.
 	ExpectedOrganizationID string
+	// KnownCanonicalIDs maps account IDs to the canonical user IDs learned
+	// in earlier runs (a previous report's accounts[].canonical_id). They
+	// identify members the scan cannot reach today (suspended, closed,
+	// failing), so that objects and grants of theirs are not called
+	// external or unidentified. What the scan learns itself wins.
+	KnownCanonicalIDs map[string]string
 }
 
 // DefaultOptions returns the options of an empty configuration file.
@@ -62,7 +73,6 @@ func DefaultOptions() Options {
 	return Options{
 		MemberRoleName:           DefaultMemberRoleName,
 		SessionName:              DefaultSessionName,
-		Partition:                DefaultPartition,
 		IncludeManagementAccount: true,
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
@@ -78,7 +88,6 @@ var (
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2..1224 long
 	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
-	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// OrganizationIDPattern is the form of an organization ID
 	// (Organizations API reference, Organization.Id).
@@ -100,8 +109,8 @@ func (o Options) Validate() error {
 	if !sessionNamePattern.MatchString(o.SessionName) {
 		return fmt.Errorf("session_name: %q must be 2-64 of letters, digits and +=,.@_-", o.SessionName)
 	}
-	if o.Partition != "" && !partitionPattern.MatchString(o.Partition) {
-		return fmt.Errorf("partition: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", o.Partition)
+	if _, ok := awspartition.Lookup(o.Partition); o.Partition != "" && !ok {
+		return fmt.Errorf("partition: %q is not a partition ownerscan supports (%s)", o.Partition, strings.Join(awspartition.Names(), ", "))
 	}
 	if o.ExpectedOrganizationID != "" && !OrganizationIDPattern.MatchString(o.ExpectedOrganizationID) {
 		return fmt.Errorf("expected organization ID %q is not an organization ID (o- and 10-32 lowercase letters or digits)", o.ExpectedOrganizationID)
@@ -130,6 +139,11 @@ func (o Options) Validate() error {
 	}
 	if o.MaxObjectsPerBucket < 0 {
 		return fmt.Errorf("objects.max_per_bucket: must be 0 (no limit) or more, got %d", o.MaxObjectsPerBucket)
+	}
+	for acct, id := range o.KnownCanonicalIDs {
+		if !accountIDPattern.MatchString(acct) || id == "" || len(id) > 256 {
+			return fmt.Errorf("known canonical IDs: %q -> %q is not an account ID and a canonical ID", acct, id)
+		}
 	}
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)

@@ -49,9 +49,9 @@ func grantActions(permission string) []string {
 }
 
 // remediationGrant tells what to move into the bucket policy before the
-// grant is removed, then how to remove it.
-func remediationGrant(b Bucket, g Grant) string {
-	bucketARN := "arn:aws:s3:::" + b.Name
+// grant is removed, then how to remove it. ARNs are in partition.
+func remediationGrant(b Bucket, g Grant, partition string) string {
+	bucketARN := "arn:" + partition + ":s3:::" + b.Name
 	actions := `"` + strings.Join(grantActions(g.Permission), `", "`) + `"`
 	resource := fmt.Sprintf(`["%s", "%s/*"]`, bucketARN, bucketARN)
 	var principal, note string
@@ -68,10 +68,13 @@ func remediationGrant(b Bucket, g Grant) string {
 		principal = `"*"`
 		note = "AuthenticatedUsers means ANY AWS account, not just yours. Remove the grant; if some accounts need access, name them in the bucket policy (or use an aws:PrincipalOrgID condition).\n"
 	case GranteeMember:
-		principal = fmt.Sprintf(`{"AWS": "arn:aws:iam::%s:root"}`, g.AccountID)
+		principal = fmt.Sprintf(`{"AWS": "arn:%s:iam::%s:root"}`, partition, g.AccountID)
 	case GranteeExternal:
-		principal = `{"AWS": "arn:aws:iam::<ACCOUNT-ID-OF-CANONICAL-ID-` + g.CanonicalID + `>:root"}`
+		principal = `{"AWS": "arn:` + partition + `:iam::<ACCOUNT-ID-OF-CANONICAL-ID-` + g.CanonicalID + `>:root"}`
 		note = "The grantee is outside the organization: confirm who owns this canonical ID and whether it still needs access.\n"
+	case GranteeUnidentified:
+		principal = `{"AWS": "arn:` + partition + `:iam::<ACCOUNT-ID-OF-CANONICAL-ID-` + g.CanonicalID + `>:root"}`
+		note = "The grantee may be a member whose canonical ID the scan could not read (see the finding) or an outsider: confirm who owns this canonical ID and whether it still needs access.\n"
 	default:
 		principal = `{"AWS": "<PRINCIPAL>"}`
 		note = "The grantee is the group " + g.URI + ": decide which principals it stands for.\n"

@@ -147,6 +147,15 @@ type ForeignOwner struct {
 	Objects     int64    `json:"objects"` // versions and delete markers
 	Bytes       int64    `json:"bytes"`
 	SampleKeys  []string `json:"sample_keys"` // the smallest keys, sorted, at most SampleKeyLimit
+
+	// Owner identity (added with unidentified owners). An owner that
+	// matches no member is External only when it can be nothing else:
+	// every member's canonical ID is known and the organization listing
+	// is complete. Otherwise it is Unidentified, and CandidateAccounts
+	// names the members whose canonical ID is unknown (failed, suspended
+	// or closed, never reached, out of scope and unreadable), sorted.
+	Unidentified      bool     `json:"unidentified"`
+	CandidateAccounts []string `json:"candidate_accounts"`
 }
 
 // SampleKeyLimit is how many sample keys a ForeignOwner keeps.
@@ -170,6 +179,17 @@ type Bucket struct {
 	ForeignOwners       []ForeignOwner  `json:"foreign_owners"`        // sorted by canonical ID
 	Error               string          `json:"error"`
 }
+
+// Owner identity (added with unidentified owners and dropped owners).
+const (
+	// FindingOwnerUnknown: versions or delete markers listed without an
+	// Owner, whose owner the scan therefore cannot tell.
+	FindingOwnerUnknown FindingType = "OWNER_UNKNOWN"
+	// GranteeUnidentified is a canonical ID grantee that matches no member
+	// whose canonical ID is known, while some member's is unknown: it may
+	// be that member or an outsider.
+	GranteeUnidentified GranteeKind = "unidentified"
+)
 
 // Finding is one problem found, with the text to fix it.
 type Finding struct {

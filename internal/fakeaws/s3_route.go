@@ -83,6 +83,9 @@ func (req *s3Request) dispatch() *s3Error {
 	}
 	req.bucket = b
 	if req.op != "GetBucketLocation" && req.c.Region != "" && req.c.Region != b.region {
+		if req.st.part.OptIn(req.c.Region) || req.st.part.OptIn(b.region) {
+			return errIllegalLocation(b)
+		}
 		return errPermanentRedirect(b, req.r.Method == http.MethodHead)
 	}
 	if exp := req.r.Header.Get("X-Amz-Expected-Bucket-Owner"); exp != "" && exp != b.account {
@@ -101,6 +104,22 @@ func errPermanentRedirect(b *s3Bucket, head bool) *s3Error {
 		with("Endpoint", b.name+".s3."+b.region+".amazonaws.com").
 		withHeader("x-amz-bucket-region", b.region)
 	return e
+}
+
+// errIllegalLocation is S3's answer to a request sent to another region
+// than the bucket's when either region is an opt-in region: 400
+// IllegalLocationConstraintException naming the bucket's location
+// constraint ("unspecified" for us-east-1), not a 301 (aws-facts.md §6; the
+// AWS SDK for JavaScript v3 reads x-amz-bucket-region from this answer,
+// which is modelled here too).
+func errIllegalLocation(b *s3Bucket) *s3Error {
+	constraint := b.region
+	if constraint == DefaultRegion {
+		constraint = "unspecified"
+	}
+	return newS3Error(http.StatusBadRequest, "IllegalLocationConstraintException",
+		"The "+constraint+" location constraint is incompatible for the region specific endpoint this request was sent to.").
+		withHeader("x-amz-bucket-region", b.region)
 }
 
 // classifyS3 names the SDK operation of an S3 request and its bucket and
