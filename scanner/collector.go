@@ -154,6 +154,10 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		}
 	}
 	sort.Strings(unlearned)
+	partition := r.partition
+	if partition == "" {
+		partition = DefaultPartition
+	}
 	for _, b := range c.buckets {
 		ac := acctCalls(b.row.AccountID)
 		n := bucketCalls(b)
@@ -165,7 +169,7 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		row := b.row
 		row.ACLGrants = []Grant{}
 		for _, g := range b.grants {
-			row.ACLGrants = append(row.ACLGrants, resolveGrant(g, resolve))
+			row.ACLGrants = append(row.ACLGrants, resolveGrant(classifyCloudFront(g, partition), resolve))
 		}
 		sortGrants(row.ACLGrants)
 		row.ForeignOwners = []ForeignOwner{}
@@ -179,6 +183,9 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			row.ForeignOwners = append(row.ForeignOwners, fo)
 		}
 		sort.Slice(row.ForeignOwners, func(i, j int) bool { return row.ForeignOwners[i].CanonicalID < row.ForeignOwners[j].CanonicalID })
+		if r.opts.Readiness.Enabled && row.ObjectOwnership != OwnershipEnforced {
+			row.Readiness = assessReadiness(row, b.ready, partition, resolve)
+		}
 		if row.Status == BucketFailed {
 			res.Complete = false
 		}

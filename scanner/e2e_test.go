@@ -205,7 +205,9 @@ func TestE2EDeterministicAcrossConcurrency(t *testing.T) {
 	one.Concurrency = 1
 	a := scanEmulator(t, srv, one, nil)
 	b := scanEmulator(t, srv, DefaultOptions(), nil)
-	if !reflect.DeepEqual(stripTimes(a), stripTimes(b)) || a.Calls != b.Calls {
+	// The critical path depends on concurrency (a bucket's parallel reads
+	// take more rounds with fewer requests in flight); the calls do not.
+	if !reflect.DeepEqual(stripTimes(a), stripTimes(b)) || a.Calls.MinCalls != b.Calls.MinCalls {
 		t.Errorf("results differ:\n%+v\n%+v", a, b)
 	}
 }

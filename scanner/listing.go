@@ -152,6 +152,9 @@ func (r *run) listParallelism() int {
 // shows them. Foreign-owned entries are aggregated per owner and streamed.
 func (r *run) countVersion(ctx context.Context, job bucketJob, out *bucketOutcome, v versionEntry) {
 	out.row.ObjectsScanned++
+	if out.ready != nil {
+		out.ready.offer(v)
+	}
 	if v.owner == out.row.OwnerCanonicalID {
 		return
 	}
