@@ -1,5 +1,6 @@
 // Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, the streamed objects.csv, and the human summary for stdout.
+// buckets.csv, readiness.csv, the streamed objects.csv, and the human
+// summary for stdout.
 //
 // Every file is written atomically (see EnsureDir and Write): a reader of the
 // output folder sees either the previous file or the new one, never a
@@ -42,6 +43,9 @@ const (
 	// ObjectsCSVFile is streamed by ObjectsCSV while the scan runs; Write
 	// does not produce it.
 	ObjectsCSVFile = "objects.csv"
+	// ReadinessCSVFile has one row per bucket not enforced: its readiness
+	// verdict, blockers and changes.
+	ReadinessCSVFile = "readiness.csv"
 )
 
 // FormatInfo describes one report format.
@@ -61,17 +65,18 @@ var Formats = []FormatInfo{
 	},
 	{
 		Name:        FormatCSV,
-		Files:       []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile},
-		Description: "one row per finding, per bucket, and per cross-account object version, for spreadsheets",
+		Files:       []string{FindingsCSVFile, BucketsCSVFile, ReadinessCSVFile, ObjectsCSVFile},
+		Description: "one row per finding, per bucket, per bucket's readiness to enforce, and per cross-account object version, for spreadsheets",
 	},
 }
 
 // fileWriters maps each file Write produces to its writer. objects.csv has
 // none: it is streamed by ObjectsCSV during the scan.
 var fileWriters = map[string]func(io.Writer, *Document) error{
-	ReportJSONFile:  writeJSON,
-	FindingsCSVFile: writeFindingsCSV,
-	BucketsCSVFile:  writeBucketsCSV,
+	ReportJSONFile:   writeJSON,
+	FindingsCSVFile:  writeFindingsCSV,
+	BucketsCSVFile:   writeBucketsCSV,
+	ReadinessCSVFile: writeReadinessCSV,
 }
 
 // Tool names the program that wrote a report.
