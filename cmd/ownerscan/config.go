@@ -41,6 +41,7 @@ type Config struct {
 	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
+	Readiness                scanner.ReadinessOptions // readiness.*
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.
@@ -71,6 +72,7 @@ func defaultConfig() *Config {
 		Concurrency:              o.Concurrency,
 		RateLimits:               o.RateLimits,
 		OutputFormats:            formats,
+		Readiness:                o.Readiness,
 		origin:                   map[string]origin{},
 	}
 }
@@ -227,5 +229,6 @@ func (c *Config) Options() scanner.Options {
 		MaxObjectsPerBucket:      c.ObjectsMaxPerBucket,
 		Concurrency:              c.Concurrency,
 		RateLimits:               c.RateLimits,
+		Readiness:                c.Readiness,
 	}
 }
