@@ -46,10 +46,27 @@ func scenarioPolicy(spec *BucketSpec) string {
 	return string(text)
 }
 
+// requirePolicyAccess allows the bucket policy operations to the bucket's
+// account, unless the policy itself explicitly denies the action (S3 lets
+// an account's root user through even then; fakeaws has no root user).
+func (req *s3Request) requirePolicyAccess(action string) *s3Error {
+	if err := req.requireOwner(); err != nil {
+		return err
+	}
+	b := req.bucket
+	b.mu.RLock()
+	d := req.policyDecision(b, action, "", nil)
+	b.mu.RUnlock()
+	if d == policyDenies {
+		return errAccessDenied()
+	}
+	return nil
+}
+
 // getBucketPolicy is GetBucketPolicy: the policy text as it was put, for
 // the bucket's account; NoSuchBucketPolicy when there is none.
 func (req *s3Request) getBucketPolicy() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:GetBucketPolicy"); err != nil {
 		return err
 	}
 	b := req.bucket
@@ -68,7 +85,7 @@ func (req *s3Request) getBucketPolicy() *s3Error {
 // putBucketPolicy is PutBucketPolicy: the body is the policy, checked as
 // S3 checks it (parseBucketPolicy) and stored as sent.
 func (req *s3Request) putBucketPolicy() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:PutBucketPolicy"); err != nil {
 		return err
 	}
 	body, serr := req.readBody(maxS3ConfigBody, false)
@@ -88,7 +105,7 @@ func (req *s3Request) putBucketPolicy() *s3Error {
 }
 
 func (req *s3Request) deleteBucketPolicy() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:DeleteBucketPolicy"); err != nil {
 		return err
 	}
 	b := req.bucket

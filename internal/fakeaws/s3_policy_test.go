@@ -337,3 +337,31 @@ func TestWildcard(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketPolicyDeniesItsOwnReading: a policy may deny the policy calls to
+// all but one principal (aws:PrincipalArn), the audit role included.
+func TestBucketPolicyDeniesItsOwnReading(t *testing.T) {
+	env := newS3Env(t, s3TestScenario(BucketSpec{Name: "b-locked", Account: acctB}))
+	b := env.client(acctB)
+	lock := func(except string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:GetBucketPolicy","s3:PutBucketPolicy"],"Resource":"arn:aws:s3:::b-locked",
+		  "Condition":{"ArnNotLike":{"aws:PrincipalArn":"` + except + `"}}}]}`
+	}
+	if err := putPolicy(t, b, "b-locked", lock("arn:aws:iam::222222222222:user/fakeaws-admin")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String("b-locked")}); err != nil {
+		t.Fatalf("the excepted principal cannot read the policy: %v", err)
+	}
+	if err := putPolicy(t, b, "b-locked", lock("arn:aws:iam::222222222222:role/BreakGlass")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String("b-locked")})
+	wantErr(t, err, "AccessDenied", http.StatusForbidden)
+	wantErr(t, putPolicy(t, b, "b-locked", lock("*")), "AccessDenied", http.StatusForbidden)
+
+	role := &Caller{AccountID: acctB, ARN: "arn:aws:sts::222222222222:assumed-role/Audit/ownerscan"}
+	if got := principalARN(role); got != "arn:aws:iam::222222222222:role/Audit" {
+		t.Errorf("aws:PrincipalArn of an assumed role = %q", got)
+	}
+}

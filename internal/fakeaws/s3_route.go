@@ -322,11 +322,24 @@ func (req *s3Request) policyDecision(b *s3Bucket, action, key string, keys map[s
 	all := map[string]string{}
 	if req.c.AccountID != "" {
 		all["aws:principalaccount"] = req.c.AccountID
+		all["aws:principalarn"] = principalARN(req.c)
 	}
 	for k, v := range keys {
 		all[k] = v
 	}
 	return b.policy.decide(policyContext{action: action, resource: resource, caller: req.c, keys: all})
+}
+
+// principalARN is the aws:PrincipalArn of a signed caller: the role's ARN
+// for an assumed-role session, else the caller's own ARN
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+func principalARN(c *Caller) string {
+	rest, ok := strings.CutPrefix(c.ARN, "arn:aws:sts::"+c.AccountID+":assumed-role/")
+	if !ok {
+		return c.ARN
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return "arn:aws:iam::" + c.AccountID + ":role/" + role
 }
 
 // canWrite: an object write (s3:PutObject) of the request's key, with the
