@@ -199,7 +199,7 @@ func (a *assessment) bucketPolicy() {
 	}
 	for _, d := range f.demands {
 		a.block(BlockerPolicyRequiresACL, VerdictBlocked,
-			"The bucket policy's "+d.Detail+"; once ACLs are disabled such writes fail.",
+			"The bucket policy's "+d.Detail+".",
 			"Change statement "+d.Statement+" so that writes need no ACL, or only bucket-owner-full-control (which a bucket with ACLs disabled accepts), then scan again.")
 	}
 }
