@@ -183,6 +183,13 @@ func (r *run) finishReadiness(ctx context.Context, api S3API, job bucketJob, out
 			return fail("GetObjectAcl", err)
 		}
 	}
+	f.chooser = nil
+	if len(out.grants) == 0 && !f.sampledGrants() {
+		// Nothing will move into the policy, so no migration policy is
+		// written from it: its statements need not wait in memory for the
+		// end of the scan.
+		f.doc = nil
+	}
 	return out
 }
 

@@ -133,6 +133,16 @@ func readObjectACLs(ctx context.Context, api S3API, bucket, bucketOwner string, 
 	return g.Wait()
 }
 
+// sampledGrants reports whether any sampled ACL grants someone access.
+func (f *readinessFacts) sampledGrants() bool {
+	for _, s := range f.sampled {
+		if len(s.grants) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // sampleEntry is a version that may be sampled.
 type sampleEntry struct {
 	key, versionID string
