@@ -10,7 +10,7 @@ import (
 // grantSeverity is the severity of a BUCKET_ACL_GRANT (DESIGN.md severity
 // guide): anyone or any AWS account critical, an account outside the
 // organization high, a member account medium, log delivery (S3's, or
-// CloudFront's legacy logging) low. Unknown groups are treated as high:
+// CloudFront's legacy logging) and ElastiCache's backup export low. Unknown groups are treated as high:
 // nobody can say who they let in.
 func grantSeverity(k GranteeKind) Severity {
 	switch k {
@@ -20,7 +20,7 @@ func grantSeverity(k GranteeKind) Severity {
 		return SeverityHigh
 	case GranteeMember:
 		return SeverityMedium
-	case GranteeLogDelivery, GranteeCloudFrontLogs:
+	case GranteeLogDelivery, GranteeCloudFrontLogs, GranteeElastiCache:
 		return SeverityLow
 	}
 	return SeverityHigh
@@ -47,6 +47,8 @@ func granteeLabel(g Grant) string {
 		return "group " + g.URI
 	case GranteeCloudFrontLogs:
 		return "CloudFront's log delivery account (awslogsdelivery)"
+	case GranteeElastiCache:
+		return "ElastiCache's backup export account"
 	}
 	return string(g.Kind)
 }

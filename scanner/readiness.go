@@ -29,11 +29,22 @@ func cloudFrontLogDelivery(partition string) string {
 	return cloudFrontLogDeliveryID
 }
 
-// classifyCloudFront marks a canonical-user grant to CloudFront's log
-// delivery account, which no member account or outsider stands behind.
+// elastiCacheExportID is the canonical ID ElastiCache backup exports to S3
+// were granted ACL access as, before a bucket policy for the service
+// principal <region>.elasticache-snapshot.amazonaws.com replaced it
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-migrating-acls-prerequisites.html).
+const elastiCacheExportID = "540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353"
+
+// classifyCloudFront marks a canonical-user grant to an AWS service's
+// account (CloudFront's log delivery, ElastiCache's backup export), which
+// no member account or outsider stands behind.
 func classifyCloudFront(g rawGrant, partition string) rawGrant {
-	if g.kind == "" && g.canonicalID == cloudFrontLogDelivery(partition) {
+	switch {
+	case g.kind != "":
+	case g.canonicalID == cloudFrontLogDelivery(partition):
 		g.kind = GranteeCloudFrontLogs
+	case g.canonicalID == elastiCacheExportID:
+		g.kind = GranteeElastiCache
 	}
 	return g
 }
@@ -119,6 +130,10 @@ func (a *assessment) bucketGrants() {
 			a.block(BlockerCloudFrontLogTarget, VerdictBlocked,
 				fmt.Sprintf("The bucket ACL grants %s to CloudFront's log delivery account (awslogsdelivery, canonical ID %s): CloudFront legacy standard logging writes here, and it needs ACLs on its bucket; no bucket policy replaces the grant.", g.Permission, g.CanonicalID),
 				"Move the distributions that log here to CloudFront standard logging v2 (delivered under a bucket policy) or to another bucket that keeps ACLs, then remove the grant (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html).")
+		case GranteeElastiCache:
+			a.block(BlockerBucketACLGrant, VerdictBlocked,
+				fmt.Sprintf("The bucket ACL grants %s to ElastiCache's backup export account (canonical ID %s): ElastiCache exports backups here through ACLs.", g.Permission, g.CanonicalID),
+				fmt.Sprintf("Grant the service principal %s.elasticache-snapshot.amazonaws.com the access ElastiCache documents for exports to a bucket with ACLs disabled (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html) in the bucket policy, then reset the bucket ACL to private and scan again.", a.b.Region))
 		case GranteeAllUsers, GranteeAuthenticatedUsers:
 			a.block(BlockerBucketACLGrant, VerdictBlocked,
 				fmt.Sprintf("The bucket ACL grants %s to %s (%s). ownerscan never moves public access into a bucket policy on its own: whether the bucket should be public is a decision.", g.Permission, who, publicMeaning(g.Kind)),

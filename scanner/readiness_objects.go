@@ -26,16 +26,17 @@ func (a *assessment) objectSample() {
 		return
 	}
 	s.Size = f.sampleSize
+	empty := false
 	switch {
 	case f.skipped != "":
 		s.Skipped = f.skipped
 	case f.sampled == nil && f.candidates == 0 && a.b.Status != BucketFailed:
-		s.Skipped = "the bucket holds no object version to sample"
+		s.Skipped, empty = "the bucket holds no object version to sample", true
 	case f.sampled == nil:
 		s.Skipped = "the bucket's checks stopped before its objects were sampled"
 	}
 	if s.Skipped != "" {
-		if f.sampleSize > 0 || f.skipped != "" {
+		if !empty {
 			a.rd.Changes = append(a.rd.Changes, "Object ACLs were not sampled ("+s.Skipped+"): grants on objects, if any, were not looked for.")
 		}
 		return

@@ -177,3 +177,30 @@ func TestReadinessReadFailures(t *testing.T) {
 		t.Errorf("the bucket owner's own object denying its ACL is a failed read: complete %v, bucket %+v", res.Complete, b)
 	}
 }
+
+// TestServiceGrantees: grants to AWS services' canonical IDs are named,
+// CloudFront's by partition, and never taken for an outsider to migrate.
+func TestServiceGrantees(t *testing.T) {
+	cases := []struct {
+		id, partition string
+		want          GranteeKind
+	}{
+		{cloudFrontLogDeliveryID, "aws", GranteeCloudFrontLogs},
+		{cloudFrontLogDeliveryID, "aws-us-gov", GranteeCloudFrontLogs},
+		{cloudFrontLogDeliveryIDCN, "aws-cn", GranteeCloudFrontLogs},
+		{cloudFrontLogDeliveryIDCN, "aws", ""}, // another partition's ID is just a canonical ID here
+		{cloudFrontLogDeliveryID, "aws-cn", ""},
+		{elastiCacheExportID, "aws", GranteeElastiCache},
+	}
+	for _, c := range cases {
+		if got := classifyCloudFront(rawGrant{canonicalID: c.id, permission: "FULL_CONTROL"}, c.partition); got.kind != c.want {
+			t.Errorf("%s in %s: kind %q, want %q", c.id[:8], c.partition, got.kind, c.want)
+		}
+	}
+	b := Bucket{Name: "b", AccountID: "111111111111", Region: "eu-west-1", Status: BucketNoncompliant, ObjectOwnership: OwnershipObjectWriter,
+		ACLGrants: []Grant{{Kind: GranteeElastiCache, CanonicalID: elastiCacheExportID, Permission: "WRITE"}}}
+	rd := assessReadiness(b, &readinessFacts{policyRead: true}, "aws", func(string) (memberRef, bool) { return memberRef{}, false })
+	if rd.Verdict != VerdictBlocked || rd.MigrationPolicy != "" || !strings.Contains(rd.Blockers[0].Fix, "eu-west-1.elasticache-snapshot.amazonaws.com") {
+		t.Errorf("ElastiCache export grant: %+v", rd)
+	}
+}

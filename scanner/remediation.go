@@ -123,6 +123,9 @@ func remediationGrant(b Bucket, g Grant) string {
 	case GranteeExternal:
 		principal = fmt.Sprintf(`{"CanonicalUser": "%s"}`, g.CanonicalID)
 		note = "The grantee is outside the organization: confirm who owns this canonical ID and whether it still needs access.\n"
+	case GranteeElastiCache:
+		principal = fmt.Sprintf(`{"Service": "%s.elasticache-snapshot.amazonaws.com"}`, b.Region)
+		note = "ElastiCache exports backups through this grant: grant its service principal instead, with the actions ElastiCache documents (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html).\n"
 	case GranteeCloudFrontLogs:
 		return "CloudFront legacy standard logging writes into this bucket and needs ACLs on it; no bucket policy replaces the grant. Move the distributions that log here to standard logging v2 or to another bucket, then remove the grant:\n" +
 			fmt.Sprintf("  aws s3api put-bucket-acl --bucket %s --expected-bucket-owner %s --acl private", b.Name, b.AccountID)

@@ -120,6 +120,8 @@ const (
 	// Added with readiness: the canonical ID CloudFront's legacy standard
 	// logging writes as (awslogsdelivery), in the scan's partition.
 	GranteeCloudFrontLogs GranteeKind = "CloudFrontLogDelivery"
+	// The canonical ID ElastiCache exported backups through.
+	GranteeElastiCache GranteeKind = "ElastiCacheBackupExport"
 )
 
 // Grant is one bucket ACL grant to someone other than the bucket owner.
