@@ -165,4 +165,17 @@ func TestE2EReadinessOffCostsNothing(t *testing.T) {
 	if rd := bucketByName(t, res, "migrate-public-object").Readiness; rd.Verdict != VerdictReady || rd.ObjectACLSample.Skipped == "" {
 		t.Errorf("sample 0: an unsampled public object cannot be seen: %+v", rd)
 	}
+	// objects.mode off: nothing listed, so nothing to sample; the policy
+	// still goes out beside the ACL.
+	srv = emulate(t, loadReadinessScenario(t))
+	opts = DefaultOptions()
+	opts.ObjectsMode = ObjectsModeOff
+	res = scanEmulator(t, srv, opts, nil)
+	c = srv.Emulator.Counters()
+	if c.ByOperation["GetBucketPolicy"] != 8 || c.ByOperation["GetObjectAcl"] != 0 || c.ByOperation["ListObjectVersions"] != 0 || c.Total != res.Calls.MinCalls {
+		t.Errorf("objects.mode off: %v (min %d)", c.ByOperation, res.Calls.MinCalls)
+	}
+	if rd := bucketByName(t, res, "blocked-policy-public-read").Readiness; rd.Verdict != VerdictBlocked || !strings.Contains(rd.ObjectACLSample.Skipped, "objects.mode") {
+		t.Errorf("objects.mode off: %+v", rd)
+	}
 }
