@@ -182,6 +182,17 @@ func normalize(res *scanner.Result) *scanner.Result {
 			owners[j] = fo
 		}
 		b.ForeignOwners = owners
+		if b.Readiness != nil {
+			rd := *b.Readiness
+			rd.Blockers, rd.Changes = nonNil(rd.Blockers), nonNil(rd.Changes)
+			grants := make([]scanner.ObjectGrant, len(rd.ObjectACLSample.Grants))
+			for j, g := range rd.ObjectACLSample.Grants {
+				g.SampleKeys = nonNil(g.SampleKeys)
+				grants[j] = g
+			}
+			rd.ObjectACLSample.Grants = grants
+			b.Readiness = &rd
+		}
 		out.Buckets[i] = b
 	}
 	return &out

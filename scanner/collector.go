@@ -151,6 +151,10 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		}
 	}
 	members := r.membership(res.Accounts, c.walkErr != nil)
+	partition := r.partition
+	if partition == "" {
+		partition = DefaultPartition
+	}
 	for _, b := range c.buckets {
 		ac := acctCalls(b.row.AccountID)
 		n := bucketCalls(b)
@@ -162,7 +166,7 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		row := b.row
 		row.ACLGrants = []Grant{}
 		for _, g := range b.grants {
-			row.ACLGrants = append(row.ACLGrants, resolveGrant(g, c.dir.known, members))
+			row.ACLGrants = append(row.ACLGrants, resolveGrant(classifyCloudFront(g, partition), c.dir.known, members))
 		}
 		sortGrants(row.ACLGrants)
 		row.ForeignOwners = []ForeignOwner{}
@@ -180,6 +184,9 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			row.ForeignOwners = append(row.ForeignOwners, fo)
 		}
 		sort.Slice(row.ForeignOwners, func(i, j int) bool { return row.ForeignOwners[i].CanonicalID < row.ForeignOwners[j].CanonicalID })
+		if r.opts.Readiness.Enabled && row.ObjectOwnership != OwnershipEnforced {
+			row.Readiness = assessReadiness(row, b.ready, partition, func(g rawGrant) Grant { return resolveGrant(g, c.dir.known, members) })
+		}
 		if row.Status == BucketFailed {
 			res.Complete = false
 		}

@@ -48,7 +48,8 @@ faults:
 	res := scanEmulator(t, emulateYAML(t, yml), DefaultOptions(), nil)
 	for _, b := range res.Buckets {
 		failed := b.Status == BucketFailed
-		if failed != (b.Name == "acme-b-public-assets") {
+		// acme-c-restricted's own policy denies reading it: failed anyway.
+		if failed != (b.Name == "acme-b-public-assets" || b.Name == "acme-c-restricted") {
 			t.Errorf("bucket %s: %s %s", b.Name, b.Status, b.Error)
 		}
 	}

@@ -9,6 +9,37 @@ import (
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 )
 
+// TestE2EBuiltinReadiness: the demo organization shows every readiness
+// verdict, and the motivating bucket is ready: switching it is what ends
+// AccountC's hold on its objects.
+func TestE2EBuiltinReadiness(t *testing.T) {
+	srv := emulate(t, fakeaws.BuiltinScenario())
+	res := scanEmulator(t, srv, DefaultOptions(), nil)
+	want := map[string]ReadinessVerdict{
+		"our-shared-widgets":   VerdictReady,
+		"acme-a-vendor-drop":   VerdictReady,
+		"acme-c-access-logs":   VerdictMigrate,
+		"acme-b-press-kit":     VerdictMigrate,
+		"acme-b-legacy-unset":  VerdictMigrate,
+		"acme-b-public-assets": VerdictBlocked,
+		"acme-b-cdn-logs":      VerdictBlocked,
+		"acme-c-partner-inbox": VerdictBlocked,
+		"acme-c-restricted":    VerdictUnknown,
+	}
+	for name, v := range want {
+		if rd := bucketByName(t, res, name).Readiness; rd == nil || rd.Verdict != v {
+			t.Errorf("%s: readiness %s, want %s", name, blockerKinds(rd), v)
+		}
+	}
+	w := bucketByName(t, res, "our-shared-widgets").Readiness
+	if s := w.ObjectACLSample; s.Read+s.Denied != 8 || s.Denied != 4 || !strings.Contains(strings.Join(w.Changes, " "), "5 object version(s) owned by 1 other account(s) become the bucket owner's") {
+		t.Errorf("our-shared-widgets readiness: %+v", w)
+	}
+	if c := srv.Emulator.Counters(); c.Total != res.Calls.MinCalls {
+		t.Errorf("calls %d, min %d: %v", c.Total, res.Calls.MinCalls, c.ByOperation)
+	}
+}
+
 // The motivating case and every builtin example, end to end through the
 // real SDK against the emulator.
 func TestE2EBuiltinScenario(t *testing.T) {
@@ -206,7 +237,9 @@ func TestE2EDeterministicAcrossConcurrency(t *testing.T) {
 	one.Concurrency = 1
 	a := scanEmulator(t, srv, one, nil)
 	b := scanEmulator(t, srv, DefaultOptions(), nil)
-	if !reflect.DeepEqual(stripTimes(a), stripTimes(b)) || a.Calls != b.Calls {
+	// The critical path depends on concurrency (a bucket's parallel reads
+	// take more rounds with fewer requests in flight); the calls do not.
+	if !reflect.DeepEqual(stripTimes(a), stripTimes(b)) || a.Calls.MinCalls != b.Calls.MinCalls {
 		t.Errorf("results differ:\n%+v\n%+v", a, b)
 	}
 }

@@ -9,8 +9,9 @@ import (
 
 // grantSeverity is the severity of a BUCKET_ACL_GRANT (DESIGN.md severity
 // guide): anyone or any AWS account critical, an account outside the
-// organization high, a member account medium, log delivery low. Unknown
-// groups are treated as high: nobody can say who they let in.
+// organization high, a member account medium, log delivery (S3's, or
+// CloudFront's legacy logging) and ElastiCache's backup export low. Unknown groups are treated as high:
+// nobody can say who they let in.
 func grantSeverity(k GranteeKind) Severity {
 	switch k {
 	case GranteeAllUsers, GranteeAuthenticatedUsers:
@@ -19,7 +20,7 @@ func grantSeverity(k GranteeKind) Severity {
 		return SeverityHigh
 	case GranteeMember:
 		return SeverityMedium
-	case GranteeLogDelivery:
+	case GranteeLogDelivery, GranteeCloudFrontLogs, GranteeElastiCache:
 		return SeverityLow
 	}
 	return SeverityHigh
@@ -47,6 +48,10 @@ func granteeLabel(g Grant) string {
 		return "unidentified canonical ID " + g.CanonicalID
 	case GranteeOtherGroup:
 		return "group " + g.URI
+	case GranteeCloudFrontLogs:
+		return "CloudFront's log delivery account (awslogsdelivery)"
+	case GranteeElastiCache:
+		return "ElastiCache's backup export account"
 	}
 	return string(g.Kind)
 }
@@ -262,6 +267,12 @@ func summarize(res *Result) Summary {
 			s.BucketsNoncompliant++
 		case BucketFailed:
 			s.BucketsFailed++
+		}
+		if b.Readiness != nil {
+			if s.Readiness == nil {
+				s.Readiness = map[string]int{}
+			}
+			s.Readiness[string(b.Readiness.Verdict)]++
 		}
 		s.ObjectsScanned += b.ObjectsScanned
 		s.CrossAccountObjects += b.CrossAccountObjects

@@ -153,6 +153,9 @@ func (r *run) listParallelism() int {
 // entries are aggregated per owner and streamed.
 func (r *run) countVersion(ctx context.Context, job bucketJob, out *bucketOutcome, v versionEntry) {
 	out.row.ObjectsScanned++
+	if out.ready != nil {
+		out.ready.offer(v)
+	}
 	if v.owner != "" && v.owner == out.row.OwnerCanonicalID {
 		return
 	}

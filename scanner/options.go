@@ -66,7 +66,29 @@ type Options struct {
 	// failing), so that objects and grants of theirs are not called
 	// external or unidentified. What the scan learns itself wins.
 	KnownCanonicalIDs map[string]string
+
+	// Added with readiness.
+	Readiness ReadinessOptions // readiness.*
 }
+
+// ReadinessOptions configure the readiness checks of buckets not enforced
+// (README "Readiness").
+type ReadinessOptions struct {
+	// Enabled (readiness.enabled) reads each bucket's policy and samples
+	// its object ACLs. Off, a bucket not enforced costs what it did before
+	// readiness, and has no readiness in the report.
+	Enabled bool
+	// ObjectACLSample (readiness.object_acl_sample) is how many versions
+	// of each bucket have their ACL read; 0 reads none.
+	ObjectACLSample int
+}
+
+// Readiness defaults and limits.
+const (
+	DefaultObjectACLSample = 10
+	// MaxObjectACLSample caps the sample: it costs one call per version.
+	MaxObjectACLSample = 1000
+)
 
 // DefaultOptions returns the options of an empty configuration file.
 func DefaultOptions() Options {
@@ -77,6 +99,7 @@ func DefaultOptions() Options {
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
 		RateLimits:               DefaultRateLimits(),
+		Readiness:                ReadinessOptions{Enabled: true, ObjectACLSample: DefaultObjectACLSample},
 	}
 }
 
@@ -144,6 +167,9 @@ func (o Options) Validate() error {
 		if !accountIDPattern.MatchString(acct) || id == "" || len(id) > 256 {
 			return fmt.Errorf("known canonical IDs: %q -> %q is not an account ID and a canonical ID", acct, id)
 		}
+	}
+	if o.Readiness.ObjectACLSample < 0 || o.Readiness.ObjectACLSample > MaxObjectACLSample {
+		return fmt.Errorf("readiness.object_acl_sample: must be 0 (none) to %d, got %d", MaxObjectACLSample, o.Readiness.ObjectACLSample)
 	}
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)

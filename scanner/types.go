@@ -125,6 +125,12 @@ const (
 	GranteeAuthenticatedUsers GranteeKind = "AuthenticatedUsers"
 	GranteeLogDelivery        GranteeKind = "LogDelivery"
 	GranteeOtherGroup         GranteeKind = "group" // a group URI not listed above
+
+	// Added with readiness: the canonical ID CloudFront's legacy standard
+	// logging writes as (awslogsdelivery), in the scan's partition.
+	GranteeCloudFrontLogs GranteeKind = "CloudFrontLogDelivery"
+	// The canonical ID ElastiCache exported backups through.
+	GranteeElastiCache GranteeKind = "ElastiCacheBackupExport"
 )
 
 // Grant is one bucket ACL grant to someone other than the bucket owner.
@@ -178,6 +184,12 @@ type Bucket struct {
 	UnknownOwnerObjects int64           `json:"unknown_owner_objects"` // listed with no Owner: never counted compliant
 	ForeignOwners       []ForeignOwner  `json:"foreign_owners"`        // sorted by canonical ID
 	Error               string          `json:"error"`
+
+	// Added with readiness: what stops or breaks a switch to
+	// BucketOwnerEnforced (readiness_types.go). Set for every bucket not
+	// enforced (and for one whose ownership check failed) when readiness
+	// is on; nil otherwise.
+	Readiness *Readiness `json:"readiness,omitempty"`
 }
 
 // Owner identity (added with unidentified owners and dropped owners).
@@ -241,6 +253,10 @@ type Summary struct {
 	CrossAccountObjects int64          `json:"cross_account_objects"`
 	CrossAccountBytes   int64          `json:"cross_account_bytes"`
 	Findings            map[string]int `json:"findings"` // count per severity
+
+	// Added with readiness: buckets per readiness verdict (absent when
+	// readiness is off).
+	Readiness map[string]int `json:"readiness,omitempty"`
 }
 
 // Result is everything one scan found. Accounts are sorted by ID, buckets by

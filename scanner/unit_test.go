@@ -112,7 +112,7 @@ func TestGrantClassification(t *testing.T) {
 		{Grantee: &s3types.Grantee{ID: aws.String("canon-member")}, Permission: "READ"},
 		{Grantee: &s3types.Grantee{ID: aws.String("canon-stranger")}, Permission: "WRITE_ACP"},
 	}}
-	raw := foreignGrants(acl, owner)
+	raw := foreignGrants(acl.Grants, owner)
 	if len(raw) != 5 {
 		t.Fatalf("want 5 foreign grants, got %+v", raw)
 	}

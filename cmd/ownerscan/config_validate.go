@@ -100,6 +100,9 @@ func (c *Config) Validate() error {
 	if c.ObjectsMaxPerBucket < 0 {
 		return c.errAt("objects.max_per_bucket", "must be 0 (no limit) or more, got %d", c.ObjectsMaxPerBucket)
 	}
+	if n := c.Readiness.ObjectACLSample; n < 0 || n > scanner.MaxObjectACLSample {
+		return c.errAt("readiness.object_acl_sample", "must be 0 (none) to %d, got %d", scanner.MaxObjectACLSample, n)
+	}
 	if c.Concurrency < 1 || c.Concurrency > scanner.MaxConcurrency {
 		return c.errAt("concurrency", "must be 1 to %d, got %d", scanner.MaxConcurrency, c.Concurrency)
 	}

@@ -34,6 +34,10 @@ var iamActionFor = map[string]string{
 	"GetBucketOwnershipControls":       "s3:GetBucketOwnershipControls",
 	"GetBucketAcl":                     "s3:GetBucketAcl",
 	"ListObjectVersions":               "s3:ListBucketVersions",
+	"GetBucketPolicy":                  "s3:GetBucketPolicy",
+	// The scanner names the version of every sampled object, which S3
+	// authorizes as s3:GetObjectVersionAcl, not s3:GetObjectAcl.
+	"GetObjectAcl": "s3:GetObjectVersionAcl",
 }
 
 // fallbackOperations are operations the scanner calls only in a case the

@@ -264,9 +264,12 @@ func (e *Emulator) classify(r *http.Request, req *request) error {
 }
 
 // authenticate checks the signature and session of req and returns the
-// caller.
+// caller: nil, with no error, for an unsigned S3 request, which S3 serves
+// as the anonymous user.
 func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*Caller, *apiError) {
 	switch {
+	case errors.Is(sigErr, errNoSignature) && req.service == "s3":
+		return nil, nil // anonymous: S3 decides per request (public grants and policies)
 	case errors.Is(sigErr, errNoSignature):
 		return nil, authErr(req.service, authMissing)
 	case sigErr != nil:

@@ -96,8 +96,18 @@ func (st *s3Store) bucketFromSpec(spec *BucketSpec) (*s3Bucket, error) {
 	if b.ownership == ownershipEnforced && len(b.acl) > 0 {
 		return nil, fmt.Errorf("a BucketOwnerEnforced bucket cannot have ACL grants (InvalidBucketAclWithObjectOwnership)")
 	}
-	for _, w := range spec.Writers {
-		b.writers[w] = true
+	switch {
+	case spec.Policy != "":
+		p, serr := parseBucketPolicy(b.name, spec.Policy)
+		if serr != nil {
+			return nil, fmt.Errorf("policy: %s: %s", serr.code, serr.message)
+		}
+		b.policy = p
+	case len(spec.Writers) > 0:
+		b.policy = lazyPolicy(b.name, scenarioPolicy(spec))
+	}
+	if l := spec.Logging; l != nil {
+		b.logging = &bucketLogging{targetBucket: l.TargetBucket, targetPrefix: l.TargetPrefix}
 	}
 	if spec.Generated != nil {
 		gen, err := newGeneratedObjects(b.name, b.ownerCanonical, b.versioning, spec.Generated)
@@ -124,7 +134,6 @@ func newBucket(name, account, region string, created time.Time) *s3Bucket {
 		ownerCanonical: CanonicalIDFor(account),
 		region:         region,
 		created:        created,
-		writers:        map[string]bool{},
 		objects:        map[string]*s3Object{},
 		uploads:        map[string]*s3Upload{},
 	}

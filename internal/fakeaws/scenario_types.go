@@ -88,6 +88,21 @@ type BucketSpec struct {
 	Writers    []string       `yaml:"writers"`    // other accounts the bucket policy lets put objects
 	Objects    []ObjectSpec   `yaml:"objects"`    // applied in order, as writes
 	Generated  *GeneratedSpec `yaml:"generated"`
+
+	// Added for readiness. Policy is the bucket policy, as JSON text:
+	// served by GetBucketPolicy and enforced on access. Writers is
+	// shorthand for a policy of one statement letting those accounts
+	// s3:PutObject; a bucket has one or the other. Logging turns on server
+	// access logging into a target bucket of the same account and region
+	// (Emulator.DeliverAccessLogs writes the logs).
+	Policy  string       `yaml:"policy"`
+	Logging *LoggingSpec `yaml:"logging"`
+}
+
+// LoggingSpec is a bucket's server access logging configuration.
+type LoggingSpec struct {
+	TargetBucket string `yaml:"target_bucket"`
+	TargetPrefix string `yaml:"target_prefix"`
 }
 
 // GrantSpec is one bucket ACL grant. Grantee is an account ID of the

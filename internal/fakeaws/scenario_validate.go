@@ -386,6 +386,15 @@ func (v *validator) validateBucket(sc *Scenario, i int, accounts map[string]*Acc
 		}
 		writers[w] = true
 	}
+	v.validatePolicy(path, b)
+	v.validateLogging(path, b, sc.Buckets)
+	if b.Policy != "" {
+		// Objects replay the bucket's history, which may predate its
+		// current policy: any account of the scenario may have written.
+		for id := range accounts {
+			writers[id] = true
+		}
+	}
 	for j := range b.Objects {
 		v.validateObject(fmt.Sprintf("%s.objects[%d]", path, j), &b.Objects[j], accounts, writers)
 	}
