@@ -109,6 +109,14 @@ type FaultsSpec struct {
 type ThrottleSpec struct {
 	Rate       float64  `yaml:"rate"`
 	Operations []string `yaml:"operations"` // empty = every operation
+
+	// Burst throttles each distinct request (same caller, method, host,
+	// URL and body: a client's retries of one call are the same request)
+	// on its first Burst arrivals, then lets Rate decide: a sustained
+	// throttling burst that every call must ride out with retries, the
+	// same for every run whatever the order of the calls. 0 = off. The
+	// emulator remembers one counter per distinct request throttled.
+	Burst int `yaml:"burst"`
 }
 
 // DenySpec answers AccessDenied for matching calls; empty fields match all.

@@ -38,6 +38,9 @@ const (
 	// maxObjectVersions caps versions of one explicit object entry: those
 	// versions are materialized (generated objects are not, and have no cap).
 	maxObjectVersions = 10_000
+	// maxThrottleBurst caps faults.throttle.burst: more throttles per
+	// request than any client retries.
+	maxThrottleBurst = 100
 )
 
 // validator collects problems, each tied to a key path and, when the
@@ -343,6 +346,9 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	if t := f.Throttle; t != nil {
 		v.fraction("faults.throttle.rate", t.Rate)
 		v.operations("faults.throttle.operations", t.Operations)
+		if t.Burst < 0 || t.Burst > maxThrottleBurst {
+			v.add("faults.throttle.burst", "must be 0..%d, got %d", maxThrottleBurst, t.Burst)
+		}
 	}
 	if r := f.Reset; r != nil {
 		v.fraction("faults.reset.rate", r.Rate)
