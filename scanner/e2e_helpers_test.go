@@ -77,6 +77,19 @@ func scanEmulatorErr(t *testing.T, ctx context.Context, srv *fakeaws.Server, opt
 	return res, err
 }
 
+// emulatorVersions is how many versions and delete markers the emulator
+// holds in bucket, read from its own state: not from any listing.
+func emulatorVersions(t *testing.T, srv *fakeaws.Server, bucket string) int64 {
+	t.Helper()
+	for _, b := range srv.Emulator.Buckets() {
+		if b.Name == bucket {
+			return b.Versions
+		}
+	}
+	t.Fatalf("the emulator has no bucket %s", bucket)
+	return 0
+}
+
 func bucketByName(t *testing.T, res *Result, name string) Bucket {
 	t.Helper()
 	for _, b := range res.Buckets {
