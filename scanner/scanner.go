@@ -36,7 +36,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -57,35 +56,37 @@ type Scanner struct {
 	opts   Options
 	log    *slog.Logger
 	newRun func() (clientFactory, *budget) // fresh clients and budget per scan
-	// listBucketsPage is MaxBuckets of ListBuckets; tests lower it to
-	// exercise paging without 10,000 buckets.
-	listBucketsPage int64
-	// stopGrace is StopGrace but in tests.
-	stopGrace time.Duration
+	tune   tuning                          // the Options of New
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
 // (its credentials are the caller's; its HTTP client and retryer are
 // replaced by the scan's own budgeted client and retryer). A nil logger
-// discards logs.
-func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
+// discards logs. tune, if any, adjusts paging and stopping (Option).
+func New(cfg aws.Config, opts Options, logger *slog.Logger, tune ...Option) (*Scanner, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("scanner: aws config has no credentials")
 	}
-	return newScanner(opts, logger, func() (clientFactory, *budget) {
+	t, err := applyOptions(tune)
+	if err != nil {
+		return nil, fmt.Errorf("scanner: %w", err)
+	}
+	s := newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
 		return newAWSClients(cfg, newHTTPClient(opts.Concurrency), b).withRateLimits(opts.RateLimits), b
-	}), nil
+	})
+	s.tune = t
+	return s, nil
 }
 
 func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory, *budget)) *Scanner {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, listBucketsPage: listBucketsPageSize, stopGrace: StopGrace}
+	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, tune: defaultTuning()}
 }
 
 // Scan scans the organization. Cross-account object records go to sink (nil
@@ -105,7 +106,7 @@ func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress)
 // once stop is closed, the scan starts no new work (no account, bucket,
 // check or listing page; the ListAccounts pages already underway go on, so
 // that every account in scope is named) and lets the calls in flight finish
-// for up to StopGrace; then it cancels them. It returns as Scan does, the
+// for up to StopGrace (or WithStopGrace); then it cancels them. It returns as Scan does, the
 // error wrapping ErrStopped, and the Result lists every account and bucket
 // not reached as failed: "not scanned: interrupted", "interrupted before
 // OP" (its next call was not started), or "interrupted during OP" (a call
@@ -120,9 +121,9 @@ func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink Obje
 	}
 	clients, b := s.newRun()
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
-	r.listBucketsPage = s.listBucketsPage
-	r.stop, r.stopGrace = stop, s.stopGrace
-	r.col.facts.listBucketsPage = s.listBucketsPage
+	r.listBucketsPage = s.tune.listBucketsPage
+	r.stop, r.stopGrace = stop, s.tune.stopGrace
+	r.col.facts.listBucketsPage = s.tune.listBucketsPage
 	return r.scan(ctx)
 }
 
