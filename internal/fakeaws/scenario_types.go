@@ -71,13 +71,18 @@ type ObjectSpec struct {
 }
 
 // GeneratedSpec describes objects computed on demand from their index: key
-// i is KeyPrefix + a fixed-width decimal index; its owner, size and versions
-// follow from i alone, so the bucket costs no memory per object.
+// i is KeyPrefix + a fixed-width decimal index (or a name of another
+// KeyShape); its owner, size and versions follow from i alone, so the
+// bucket costs no memory per object.
 type GeneratedSpec struct {
 	Count          int64              `yaml:"count"`
 	KeyPrefix      string             `yaml:"key_prefix"`
 	VersionsPerKey int                `yaml:"versions_per_key"` // default 1
 	Foreign        map[string]float64 `yaml:"foreign"`          // uploader (account ID or external:<id>) -> fraction of keys
+
+	// KeyShape is how keys look after KeyPrefix: padded (default),
+	// random, deep, skewed or unicode (see the KeyShape constants).
+	KeyShape string `yaml:"key_shape"`
 }
 
 // GenerateSpec builds a whole synthetic organization, for scale.

@@ -288,6 +288,11 @@ func (v *validator) validateBucket(sc *Scenario, i int, accounts map[string]*Acc
 		if len(g.KeyPrefix) > 900 {
 			v.add(gp+".key_prefix", "must be at most 900 bytes")
 		}
+		if g.KeyShape != "" && !oneOf(g.KeyShape, keyShapeNames) {
+			v.add(gp+".key_shape", "%q is not one of %s", g.KeyShape, quoteList(keyShapeNames))
+		} else if shape, _ := newKeyShape(g.KeyShape, g.KeyPrefix, max(g.Count, 1), 0); shape.maxKeyLen() > maxKeyLength {
+			v.add(gp+".key_prefix", "too long for key_shape %s: its keys may be %d bytes, more than %d", g.KeyShape, shape.maxKeyLen(), maxKeyLength)
+		}
 		total := 0.0
 		for uploader, f := range g.Foreign {
 			fp := fmt.Sprintf("%s.foreign[%q]", gp, uploader)
