@@ -105,6 +105,9 @@ func ListAllStats(ctx context.Context, c Lister, bucket string, opts Options, em
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if !opts.SDKDecoder && !sdkDecoderGuard.fastDecodingAvailable(opts.Logger) {
+		opts.SDKDecoder = true
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	l := &lister{
