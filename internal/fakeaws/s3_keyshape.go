@@ -35,6 +35,9 @@ const (
 // keyShapeNames lists the shapes, for validation messages.
 var keyShapeNames = []string{KeyShapePadded, KeyShapeRandom, KeyShapeDeep, KeyShapeSkewed, KeyShapeUnicode}
 
+// KeyShapes returns the names of the key shapes, the default first.
+func KeyShapes() []string { return slices.Clone(keyShapeNames) }
+
 // keyShape computes the keys of generated objects.
 type keyShape interface {
 	// appendKey appends key(i), 0 <= i < count; key(i) < key(i+1).
@@ -148,7 +151,12 @@ type treeShape struct {
 // rng draws deterministic numbers from a node's hash.
 type rng uint64
 
-func (r rng) at(salt uint64) rng { return rng(splitmix64(uint64(r) ^ splitmix64(salt))) }
+func (r rng) at(salt uint64) rng {
+	return rng(splitmix64(uint64(r) ^ (salt*0x9e3779b97f4a7c15 + 0x632be59bd9b4e019)))
+}
+
+// low is a second number in [0, 1) from r, from bits unit does not use.
+func (r rng) low() float64 { return float64(uint64(r)&(1<<20-1)) / (1 << 20) }
 
 // unit is a number in [0, 1).
 func (r rng) unit() float64 { return float64(uint64(r)>>11) / (1 << 53) }
@@ -186,32 +194,39 @@ func (s *treeShape) appendKey(dst []byte, i int64) []byte {
 func (s *treeShape) appendName(dst []byte, h rng, n, j int64) []byte {
 	for pos := 0; ; pos++ {
 		hp := h.at(uint64(pos))
-		if pos >= nameMin {
-			if n == 1 && (pos >= nameFree || hp.at(1).unit() < nameStop) {
+		if n == 1 {
+			// A name of its own: random symbols until it stops.
+			if pos >= nameMin && (pos >= nameFree || hp.low() < nameStop) {
 				return dst
 			}
-			if n > 1 && pos < evenAfter && hp.at(2).unit() < nameEndShared {
-				if j == 0 {
-					return dst
-				}
-				j, n = j-1, n-1
+			dst = append(dst, s.alphabet[hp.between(0, int64(len(s.alphabet)-1))]...)
+			h = hp
+			continue
+		}
+		if pos >= nameMin && pos < evenAfter && hp.low() < nameEndShared {
+			if j == 0 {
+				return dst
 			}
+			j, n = j-1, n-1
 		}
 		var c int64
-		c, j, n = share(hp.at(3), n, int64(len(s.alphabet)), j, s.nameSkew, pos >= evenAfter)
+		c, j, n = share(hp, n, int64(len(s.alphabet)), j, s.nameSkew, pos >= evenAfter)
 		dst = append(dst, s.alphabet[c]...)
 		h = h.at(100 + uint64(c))
 	}
 }
 
 // share splits m keys among k children (in order) and returns the child c
-// that holds key j, j's rank within it and how many keys it holds. The
-// children are halved recursively; each half gets a share of the keys
+// that holds key j, j's rank within it and how many keys it holds. One key
+// goes to any child alike. Otherwise the children are halved recursively; each half gets a share of the keys
 // drawn around its share of the children, within skew of even (0.5: the
 // proportion of children; less: further from it), rounded at random so
 // that a few keys spread as often left as right. With even set the split
 // is exact (rounded to nearest), so two keys always part.
 func share(h rng, m, k, j int64, skew float64, even bool) (c, rank, size int64) {
+	if m == 1 && !even {
+		return h.between(0, k-1), 0, 1
+	}
 	lo, hi := int64(0), k
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
@@ -224,9 +239,10 @@ func share(h rng, m, k, j int64, skew float64, even bool) (c, rank, size int64) 
 			// q in [skew, 1-skew], drawn towards its ends: most
 			// splits are as uneven as skew allows.
 			d := 2*hs.unit() - 1
-			q := 0.5 + (0.5-skew)*math.Copysign(math.Cbrt(math.Abs(d)), d)
+			e := 1 - math.Abs(d)
+			q := 0.5 + (0.5-skew)*math.Copysign(1-e*e*e, d)
 			p := base * q / (base*q + (1-base)*(1-q))
-			left = int64(math.Floor(float64(m)*p + hs.at(1).unit()))
+			left = int64(math.Floor(float64(m)*p + hs.low()))
 		}
 		left = max(0, min(m, left))
 		if j < left {
