@@ -56,7 +56,7 @@ type Scanner struct {
 	opts   Options
 	log    *slog.Logger
 	newRun func() (clientFactory, *budget) // fresh clients and budget per scan
-	tune   tuning                          // the Options of New
+	tune   tuning                          // set by the Option arguments of New
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
@@ -106,10 +106,10 @@ func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress)
 // once stop is closed, the scan starts no new work (no account, bucket,
 // check or listing page; the ListAccounts pages already underway go on, so
 // that every account in scope is named) and lets the calls in flight finish
-// for up to StopGrace (or WithStopGrace); then it cancels them. It returns as Scan does, the
-// error wrapping ErrStopped, and the Result lists every account and bucket
-// not reached as failed: "not scanned: interrupted", "interrupted before
-// OP" (its next call was not started), or "interrupted during OP" (a call
+// for up to StopGrace (or WithStopGrace); then it cancels them. It returns
+// as Scan does, the error wrapping ErrStopped, and the Result lists every
+// account and bucket not reached as failed: "not scanned: interrupted",
+// "interrupted before OP" (its next call was not started), or "interrupted during OP" (a call
 // outlived the grace period). Cancelling ctx still cancels everything at once. A nil stop never
 // closes.
 func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink ObjectSink, progress *Progress) (*Result, error) {

@@ -10,7 +10,7 @@ import (
 // that embeds the scanner.
 type Option func(*tuning) error
 
-// tuning is what the Options of New set.
+// tuning is what the Option arguments of New set.
 type tuning struct {
 	// listBucketsPage is the MaxBuckets of every ListBuckets request.
 	listBucketsPage int64
@@ -49,7 +49,7 @@ func WithStopGrace(d time.Duration) Option {
 	}
 }
 
-// apply returns the tuning of the defaults with opts applied.
+// applyOptions returns the default tuning with opts applied.
 func applyOptions(opts []Option) (tuning, error) {
 	t := defaultTuning()
 	for _, o := range opts {
