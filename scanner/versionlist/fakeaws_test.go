@@ -45,7 +45,7 @@ buckets:
       - {key: "data/~", delete: true}
       - {key: "data/日本~/x", versions: 2}
       - {key: "data/sp ace+plus%%~"}
-    generated: {count: 2500, key_prefix: "data/", versions_per_key: 3, key_shape: %s}
+    generated: {count: 1500, key_prefix: "data/", versions_per_key: 3, key_shape: %s}
 `, shape, shape)
 	}
 	sc, err := fakeaws.ParseScenario([]byte(yml.String()))
@@ -75,7 +75,7 @@ buckets:
 			t.Fatalf("%s: a serial listing shows %d entries, the emulator holds %d", shape, len(want), n)
 		}
 		split := false
-		for _, opts := range []Options{{Parallelism: 1}, {Parallelism: 8, MaxKeys: 97}, {Parallelism: 16, MaxKeys: 500}} {
+		for _, opts := range []Options{{Parallelism: 1}, {Parallelism: 8, MaxKeys: 97}, {Parallelism: 16, MaxKeys: 500}, {Parallelism: 16, MaxKeys: 50}} {
 			got, st := parallelList(t, c, bucket, opts)
 			requireExact(t, fmt.Sprintf("%s %+v", shape, opts), got, want)
 			split = split || st.Ranges > 1
