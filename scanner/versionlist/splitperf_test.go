@@ -20,12 +20,12 @@ import (
 // empty probes against the pages a serial listing needs, and wall time
 // against the bound pages x latency / parallelism.
 //
-// CI lists 20,000 versions per shape at 2 ms. For figures:
+// CI lists 10,000 versions per shape at 2 ms. For figures:
 //
 //	VERSIONLIST_SPLIT_N=1000000 VERSIONLIST_SPLIT_LATENCY=20ms VERSIONLIST_SPLIT_PAR=32 \
 //	  go test -run TestSplitEfficiencyEmulator -v ./scanner/versionlist/
 func TestSplitEfficiencyEmulator(t *testing.T) {
-	n := 20000
+	n := 10000
 	if v, _ := strconv.Atoi(os.Getenv("VERSIONLIST_SPLIT_N")); v > 0 {
 		n = v
 	}
