@@ -82,7 +82,7 @@ func TestE2EInterrupted(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Concurrency = 2
 	start := time.Now()
-	res, err := scanEmulatorErr(t, ctx, srv, opts, nil, 0)
+	res, err := scanEmulatorErr(t, ctx, srv, opts, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}

@@ -19,6 +19,7 @@ var errConnectionReset = errors.New("connection reset injected")
 type faults struct {
 	spec  FaultsSpec
 	draws atomic.Uint64
+	burst burstCounter // for ThrottleSpec.Burst
 }
 
 func newFaults(spec FaultsSpec) *faults { return &faults{spec: spec} }
@@ -84,9 +85,25 @@ func (f *faults) reset(operation string) bool {
 	return r != nil && f.hit(r.Rate, r.Operations, operation)
 }
 
-func (f *faults) throttle(operation string) bool {
+// throttle decides whether to throttle a call; request identifies it for
+// a burst (computed only when the spec has one).
+func (f *faults) throttle(operation string, request func() uint64) bool {
 	t := f.spec.Throttle
-	return t != nil && f.hit(t.Rate, t.Operations, operation)
+	if t == nil {
+		return false
+	}
+	if t.Burst > 0 {
+		if len(t.Operations) > 0 && !slices.Contains(t.Operations, operation) {
+			return false
+		}
+		if f.burst.arrival(request()) <= t.Burst {
+			return true
+		}
+		if t.Rate <= 0 {
+			return false
+		}
+	}
+	return f.hit(t.Rate, t.Operations, operation)
 }
 
 // denied reports whether a deny rule matches the call.
@@ -113,7 +130,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, req *requ
 		resetConnection(w)
 		return errConnectionReset
 	}
-	if f.throttle(req.operation) {
+	if f.throttle(req.operation, func() uint64 { return requestIdentity(r, req, c) }) {
 		return throttleErr(req.service)
 	}
 	if len(f.spec.Deny) > 0 && f.denied(e.targetAccount(req, c), req.bucket, req.operation) {

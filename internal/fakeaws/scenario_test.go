@@ -109,6 +109,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"bad duration", head + "faults: {latency: fast}\n", `line 2: faults.latency: "fast" is not a duration like "20ms" or "1.5s"`},
 		{"negative duration", head + "faults: {jitter: -5ms}\n", "faults.jitter: must not be negative"},
 		{"throttle rate", head + "faults: {throttle: {rate: -0.1}}\n", "faults.throttle.rate: must be a fraction between 0 and 1"},
+		{"throttle burst", head + "faults: {throttle: {burst: 101}}\n", "faults.throttle.burst: must be 0..100, got 101"},
 		{"bad operation", head + "faults: {throttle: {operations: [list-accounts]}}\n", `"list-accounts" is not an API operation name`},
 		{"empty deny", head + "faults: {deny: [{}]}\n", "faults.deny[0]: set at least one of account, bucket, operation"},
 		{"deny unknown account", head + "faults: {deny: [{account: \"999999999999\"}]}\n", `faults.deny[0].account: unknown account "999999999999"`},
