@@ -9,35 +9,25 @@ import (
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 )
 
-// expectedCalls is what a full scan of the emulator's organization must
-// cost, per operation, worked out from the emulator's own contents (its
-// accounts and what each bucket holds), not from anything the scan
-// records: README "--stats" gives the model. Every account is active and
-// its role trusts the caller; ListBuckets gives every region.
-func expectedCalls(t *testing.T, srv *fakeaws.Server) map[string]int64 {
+// expectedCalls is what a full scan with opts of the emulator's
+// organization must cost, per operation and in all, worked out by the
+// emulator from its own contents (its accounts and what each bucket
+// holds), not from anything the scan records: README "--stats" gives the
+// model.
+func expectedCalls(t *testing.T, srv *fakeaws.Server, opts Options) fakeaws.Minimum {
 	t.Helper()
-	sc := srv.Emulator.Scenario()
-	accounts := int64(len(sc.Accounts))
-	want := map[string]int64{
-		"GetCallerIdentity":    1,
-		"DescribeOrganization": 1,
-		"ListAccounts":         pagesFor(accounts, 20),
-		"AssumeRole":           accounts - 1, // not into the management account
-		"ListBuckets":          0,
+	m, err := srv.Emulator.Minimum(fakeaws.ScanShape{
+		Caller:                   srv.Emulator.Scenario().ManagementAccount,
+		IncludeManagementAccount: opts.IncludeManagementAccount,
+		ListObjects:              opts.ObjectsMode == ObjectsModeFull,
+		Readiness:                opts.Readiness.Enabled,
+		ObjectACLSample:          opts.Readiness.ObjectACLSample,
+		Concurrency:              opts.Concurrency,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	buckets := map[string]int64{}
-	for _, b := range srv.Emulator.Buckets() {
-		buckets[b.Account]++
-		want["GetBucketOwnershipControls"]++
-		if b.Ownership != "BucketOwnerEnforced" {
-			want["GetBucketAcl"]++
-			want["ListObjectVersions"] += pagesFor(b.Versions, versionsPageSize)
-		}
-	}
-	for _, a := range sc.Accounts {
-		want["ListBuckets"] += pagesFor(buckets[a.ID], listBucketsPageSize)
-	}
-	return want
+	return m
 }
 
 // TestScaleFigures scans a generated organization with latency and checks
@@ -92,10 +82,9 @@ faults: {latency: %s}
 			res.Complete, len(res.Accounts), len(res.Buckets), res.Summary.ObjectsScanned, accounts+1, accounts*buckets, versions)
 	}
 	counts := srv.Emulator.Counters()
-	want := expectedCalls(t, srv)
-	total := int64(0)
-	for op, n := range want {
-		total += n
+	want := expectedCalls(t, srv, opts)
+	total := want.Calls
+	for op, n := range want.ByOperation {
 		if counts.ByOperation[op] != n {
 			t.Errorf("%s: %d calls, the organization needs %d", op, counts.ByOperation[op], n)
 		}
@@ -104,10 +93,13 @@ faults: {latency: %s}
 		t.Errorf("%d calls in all, the organization needs %d (by operation: %v)", counts.Total, total, counts.ByOperation)
 	}
 	if res.Calls.MinCalls != total {
-		t.Errorf("the scan reports min_calls %d, the organization needs %d", res.Calls.MinCalls, total)
+		t.Errorf("the scan's own count of what it needed is %d, the organization needs %d", res.Calls.MinCalls, total)
 	}
-	bound := max(time.Duration(res.Calls.CriticalPath)*latency, time.Duration(counts.Total)*latency/time.Duration(opts.Concurrency))
+	if res.Calls.CriticalPath != want.CriticalPath {
+		t.Errorf("the scan's own critical path is %d calls, the emulator's %d", res.Calls.CriticalPath, want.CriticalPath)
+	}
+	bound := max(time.Duration(want.CriticalPath)*latency, time.Duration(total)*latency/time.Duration(opts.Concurrency))
 	t.Logf("accounts %d buckets %d objects %d calls %d (needed %d) critical_path %d wall %.2fs bound %.2fs ratio %.3f, mean requests in flight %.1f of %d",
-		len(res.Accounts), len(res.Buckets), res.Summary.ObjectsScanned, counts.Total, total, res.Calls.CriticalPath,
+		len(res.Accounts), len(res.Buckets), res.Summary.ObjectsScanned, counts.Total, total, want.CriticalPath,
 		wall.Seconds(), bound.Seconds(), wall.Seconds()/bound.Seconds(), <-fill, opts.Concurrency)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -70,17 +69,21 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 
 	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
-		counters := srv.Emulator.Counters()
-		latency := time.Duration(sc.Faults.Latency)
-		a.printStats(statsLine{
-			Calls:      counters.Total,
-			MinCalls:   res.Calls.MinCalls,
+		line := statsLine{
+			Calls:      srv.Emulator.Counters().Total,
 			WallS:      times.scan.Seconds(),
 			ReportS:    times.reports.Seconds(),
-			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
-		})
+		}
+		// The minimum and the bound come from the emulator's own contents,
+		// never from what the scan recorded of itself.
+		if m, merr := srv.Emulator.Minimum(scanShape(setup.opts, sc.ManagementAccount, "")); merr == nil {
+			line.setMinimum(m, setup.opts.Concurrency)
+		} else {
+			line.setOwnCount(res)
+		}
+		a.printStats(line)
 	}
 	return a.demoVerdict(err, res, setup)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -59,20 +60,33 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if setup.stats && res != nil {
 		line := statsLine{
 			Calls:      -1,
-			MinCalls:   res.Calls.MinCalls,
 			WallS:      times.scan.Seconds(),
 			ReportS:    times.reports.Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		}
+		line.setOwnCount(res)
 		if callsBefore >= 0 {
 			if n, ok := emulatorCalls(ctx, *awsCfg.BaseEndpoint); ok {
 				line.Calls = n - callsBefore
+			}
+			if m, ok := a.emulatorMinimumOf(ctx, awsCfg, setup.opts); ok {
+				line.setMinimum(m, setup.opts.Concurrency)
 			}
 		}
 		a.printStats(line)
 	}
 	return err
+}
+
+// emulatorMinimumOf asks the emulator behind awsCfg for the minimum of the
+// scan just made (the caller named by its access key).
+func (a *app) emulatorMinimumOf(ctx context.Context, awsCfg aws.Config, opts scanner.Options) (fakeaws.Minimum, bool) {
+	creds, err := awsCfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fakeaws.Minimum{}, false
+	}
+	return emulatorMinimum(ctx, *awsCfg.BaseEndpoint, scanShape(opts, "", creds.AccessKeyID))
 }
 
 // executeScan is the scan path shared by scan and demo: scanner, streamed

@@ -43,6 +43,7 @@ type Emulator struct {
 	org      *organization
 	faults   *faults
 	counters *counters
+	refused  refusals // calls denied for good, for Minimum
 	now      func() time.Time
 	requests atomic.Uint64
 }
@@ -138,6 +139,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveCounters(w)
 		return
 	}
+	if r.URL.Path == MinimumPath && r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
+		e.serveMinimum(w, r)
+		return
+	}
 	w.Header().Set("x-amz-request-id", e.requestID())
 	req := &request{}
 	sig, sigErr := parseSigV4(r)
@@ -160,6 +165,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		acct = req.principal.AccountID
 	}
 	e.counters.add(req.operation, acct)
+	sw := &statusWriter{ResponseWriter: w}
+	defer e.noteRefusal(sw, req)
+	w = sw
 
 	caller, aerr := e.authenticate(r, req, sigErr)
 	if aerr != nil {
