@@ -53,6 +53,7 @@ type observation struct {
 	VersionedV2  []string // ListObjectsV2 of bucketVersions
 	Delimited    []string // ListObjectsV2 of bucketVersions with Delimiter "/"
 	Errors       []string // error code and HTTP status of common misses
+	Encryption   []string // SSE-KMS as each write and read of it answers
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -84,6 +85,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	o.regions()
 	o.objects()
 	o.misses()
+	o.encryption()
 	return o
 }
 

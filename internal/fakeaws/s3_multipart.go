@@ -28,6 +28,7 @@ type s3Upload struct {
 	account     string // initiator's account ID
 	acl         string
 	contentType string
+	encryption  objectEncryption
 	parts       map[int]s3Part
 }
 
@@ -46,6 +47,10 @@ func (req *s3Request) createMultipartUpload() *s3Error {
 	if serr != nil {
 		return serr
 	}
+	enc, serr := req.writeEncryption()
+	if serr != nil {
+		return serr
+	}
 	b := req.bucket
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -61,9 +66,11 @@ func (req *s3Request) createMultipartUpload() *s3Error {
 		account:     req.c.AccountID,
 		acl:         acl,
 		contentType: req.r.Header.Get("Content-Type"),
+		encryption:  enc,
 		parts:       map[int]s3Part{},
 	}
 	b.uploads[u.id] = u
+	enc.setHeaders(req.w.Header())
 	x := newXMLBuf()
 	x.openNS("InitiateMultipartUploadResult")
 	x.elem("Bucket", b.name)
@@ -110,6 +117,7 @@ func (req *s3Request) uploadPart() *s3Error {
 	p := s3Part{etag: quotedMD5(body), data: body}
 	u.parts[n] = p
 	req.w.Header().Set("ETag", p.etag)
+	u.encryption.setHeaders(req.w.Header())
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -183,10 +191,12 @@ func (req *s3Request) completeMultipartUpload() *s3Error {
 		etag:        etag,
 		content:     content.Bytes(),
 		contentType: u.contentType,
+		encryption:  u.encryption,
 	}
 	b.putVersion(u.key, v)
 	delete(b.uploads, u.id)
 	req.setVersionHeader(v.id)
+	u.encryption.setHeaders(req.w.Header())
 	x := newXMLBuf()
 	x.openNS("CompleteMultipartUploadResult")
 	x.elem("Location", "/"+b.name+"/"+u.key)
