@@ -229,39 +229,31 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 	}
 
 	s := &Staged{dir: dir}
-	var commitPoint *atomicFile // report.json, renamed last
 	fail := func(err error) (*Staged, error) {
-		if commitPoint != nil {
-			s.files = append(s.files, commitPoint)
-		}
 		s.Abort()
 		abortObjects()
 		return nil, err
 	}
-	for _, info := range Formats {
-		if !slices.Contains(formats, info.Name) {
-			continue
-		}
-		for _, name := range info.Files {
-			write, ok := fileWriters[name]
-			if !ok {
-				continue // streamed separately (objects.csv)
-			}
-			f, err := createAtomic(dir, name)
+	for _, name := range RenderedFiles(formats) {
+		if name == ReportJSONFile && objects != nil {
+			// objects.csv goes before the commit point.
+			f, err := objects.stage()
+			objects = nil
 			if err != nil {
 				return fail(err)
 			}
-			if name == ReportJSONFile {
-				commitPoint = f
-			} else {
-				s.files = append(s.files, f)
-			}
-			if err := write(f.buffered(), doc); err != nil {
-				return fail(fmt.Errorf("report: write %s: %w", name, err))
-			}
-			if err := f.finish(); err != nil {
-				return fail(err)
-			}
+			s.files = append(s.files, f)
+		}
+		f, err := createAtomic(dir, name)
+		if err != nil {
+			return fail(err)
+		}
+		s.files = append(s.files, f)
+		if err := Render(f.buffered(), name, doc); err != nil {
+			return fail(err)
+		}
+		if err := f.finish(); err != nil {
+			return fail(err)
 		}
 	}
 	if objects != nil {
@@ -271,13 +263,49 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 		}
 		s.files = append(s.files, f)
 	}
-	if commitPoint != nil {
-		s.files = append(s.files, commitPoint)
-	}
 	for _, name := range reportFileNames() {
 		if !slices.ContainsFunc(s.files, func(f *atomicFile) bool { return f.name == name }) {
 			s.retire = append(s.retire, name)
 		}
 	}
 	return s, nil
+}
+
+// RenderedFiles lists the report files the formats produce that Render
+// writes, in the order they are written, report.json (the commit point)
+// last. objects.csv, which is streamed while the scan runs (ObjectsCSV,
+// ObjectRows), is not among them. Unknown formats produce nothing.
+func RenderedFiles(formats []Format) []string {
+	var names []string
+	commitPoint := false
+	for _, info := range Formats {
+		if !slices.Contains(formats, info.Name) {
+			continue
+		}
+		for _, name := range info.Files {
+			switch _, rendered := fileWriters[name]; {
+			case name == ReportJSONFile:
+				commitPoint = true
+			case rendered:
+				names = append(names, name)
+			}
+		}
+	}
+	if commitPoint {
+		names = append(names, ReportJSONFile)
+	}
+	return names
+}
+
+// Render writes the report file named name (one of RenderedFiles) of doc
+// to w, unbuffered: give it a buffered writer.
+func Render(w io.Writer, name string, doc *Document) error {
+	write, ok := fileWriters[name]
+	if !ok {
+		return fmt.Errorf("report: %s is not a rendered report file", name)
+	}
+	if err := write(w, doc); err != nil {
+		return fmt.Errorf("report: write %s: %w", name, err)
+	}
+	return nil
 }
