@@ -229,26 +229,25 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 	}
 
 	s := &Staged{dir: dir}
+	var commitPoint *atomicFile // report.json: written first, renamed last
 	fail := func(err error) (*Staged, error) {
+		if commitPoint != nil {
+			s.files = append(s.files, commitPoint)
+		}
 		s.Abort()
 		abortObjects()
 		return nil, err
 	}
-	for _, name := range RenderedFiles(formats) {
-		if name == ReportJSONFile && objects != nil {
-			// objects.csv goes before the commit point.
-			f, err := objects.stage()
-			objects = nil
-			if err != nil {
-				return fail(err)
-			}
-			s.files = append(s.files, f)
-		}
+	for _, name := range formatFiles(formats) {
 		f, err := createAtomic(dir, name)
 		if err != nil {
 			return fail(err)
 		}
-		s.files = append(s.files, f)
+		if name == ReportJSONFile {
+			commitPoint = f
+		} else {
+			s.files = append(s.files, f)
+		}
 		if err := Render(f.buffered(), name, doc); err != nil {
 			return fail(err)
 		}
@@ -263,6 +262,9 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 		}
 		s.files = append(s.files, f)
 	}
+	if commitPoint != nil {
+		s.files = append(s.files, commitPoint)
+	}
 	for _, name := range reportFileNames() {
 		if !slices.ContainsFunc(s.files, func(f *atomicFile) bool { return f.name == name }) {
 			s.retire = append(s.retire, name)
@@ -271,28 +273,32 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 	return s, nil
 }
 
-// RenderedFiles lists the report files the formats produce that Render
-// writes, in the order they are written, report.json (the commit point)
-// last. objects.csv, which is streamed while the scan runs (ObjectsCSV,
-// ObjectRows), is not among them. Unknown formats produce nothing.
+// RenderedFiles lists the report files of the formats that Render writes,
+// in the order they are put in place: that of Formats, report.json (the
+// commit point) last. objects.csv, which is streamed while the scan runs
+// (ObjectsCSV, ObjectRows), is not among them. Unknown formats produce
+// nothing.
 func RenderedFiles(formats []Format) []string {
+	names := formatFiles(formats)
+	if i := slices.Index(names, ReportJSONFile); i >= 0 {
+		names = append(slices.Delete(names, i, i+1), ReportJSONFile)
+	}
+	return names
+}
+
+// formatFiles lists the report files of the formats that Render writes, in
+// the order of Formats.
+func formatFiles(formats []Format) []string {
 	var names []string
-	commitPoint := false
 	for _, info := range Formats {
 		if !slices.Contains(formats, info.Name) {
 			continue
 		}
 		for _, name := range info.Files {
-			switch _, rendered := fileWriters[name]; {
-			case name == ReportJSONFile:
-				commitPoint = true
-			case rendered:
+			if _, rendered := fileWriters[name]; rendered {
 				names = append(names, name)
 			}
 		}
-	}
-	if commitPoint {
-		names = append(names, ReportJSONFile)
 	}
 	return names
 }

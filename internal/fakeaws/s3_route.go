@@ -126,11 +126,6 @@ func errIllegalLocation(b *s3Bucket) *s3Error {
 		withHeader("x-amz-bucket-region", b.region)
 }
 
-// S3Operation names the SDK operation of an S3 request and its bucket and
-// key, as the emulator routes them, for tests that watch the calls a
-// client makes (in which order, on which keys).
-func S3Operation(r *http.Request) (operation, bucket, key string) { return classifyS3(r) }
-
 // classifyS3 names the SDK operation of an S3 request and its bucket and
 // key. The bucket comes from a virtual-host name ({bucket}.localhost,
 // {bucket}.s3.{region}.amazonaws.com, {bucket}.s3.amazonaws.com) or else the

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,88 +38,11 @@ buckets:
   - {name: other-reports, account: "222222222222", ownership: BucketOwnerEnforced}
 `
 
-// s3Call is one S3 request the emulator answered.
-type s3Call struct {
-	op, bucket, key string
-	status          int
-	header          http.Header // the request's
-}
-
-// recorder sits in front of the emulator: it records every S3 call in
-// order, and can fail or hold chosen calls.
-type recorder struct {
-	next http.Handler
-
-	mu    sync.Mutex
-	calls []s3Call
-	// sabotage, when set, may answer a call itself: status and S3 error
-	// code (0: let the emulator answer).
-	sabotage func(op, key string) (status int, code string)
-}
-
-func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.Contains(r.Header.Get("Authorization"), "/s3/aws4_request") {
-		rec.next.ServeHTTP(w, r)
-		return
-	}
-	op, bucket, key := fakeaws.S3Operation(r)
-	call := s3Call{op: op, bucket: bucket, key: key, header: r.Header.Clone()}
-	rec.mu.Lock()
-	sabotage := rec.sabotage
-	rec.mu.Unlock()
-	if sabotage != nil {
-		if status, code := sabotage(op, key); status != 0 {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, "<Error><Code>%s</Code><Message>sabotaged by the test</Message></Error>", code)
-			call.status = status
-			rec.add(call)
-			return
-		}
-	}
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	rec.next.ServeHTTP(sw, r)
-	call.status = sw.status
-	rec.add(call)
-}
-
-func (rec *recorder) add(c s3Call) {
-	rec.mu.Lock()
-	rec.calls = append(rec.calls, c)
-	rec.mu.Unlock()
-}
-
-// recorded returns the calls so far and forgets them.
-func (rec *recorder) recorded() []s3Call {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	out := rec.calls
-	rec.calls = nil
-	return out
-}
-
-func (rec *recorder) setSabotage(f func(op, key string) (int, string)) {
-	rec.mu.Lock()
-	rec.sabotage = f
-	rec.mu.Unlock()
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// testEnv is the emulator behind a recorder, and the management account's
+// testEnv is the emulator behind a call log, and the management account's
 // configuration for it.
 type testEnv struct {
 	t   *testing.T
-	rec *recorder
+	log *fakeaws.CallLog
 	cfg aws.Config
 	em  *fakeaws.Emulator
 }
@@ -136,11 +57,11 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{next: em}
-	srv := httptest.NewServer(rec)
+	log := fakeaws.NewCallLog(em)
+	srv := httptest.NewServer(log)
 	t.Cleanup(srv.Close)
 	id, secret := em.ManagementCredentials()
-	return &testEnv{t: t, rec: rec, em: em, cfg: aws.Config{
+	return &testEnv{t: t, log: log, em: em, cfg: aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
 		BaseEndpoint: aws.String(srv.URL),
@@ -211,12 +132,22 @@ func objectRecord(n int) scanner.ObjectRecord {
 }
 
 // opsOn lists the operations of calls on keys ending with name.
-func opsOn(calls []s3Call, name string) []string {
+func opsOn(calls []fakeaws.S3Call, name string) []string {
 	var out []string
 	for _, c := range calls {
-		if strings.HasSuffix(c.key, "/"+name) || c.key == name {
-			out = append(out, c.op)
+		if strings.HasSuffix(c.Key, "/"+name) || c.Key == name {
+			out = append(out, c.Operation)
 		}
 	}
 	return out
+}
+
+// failing answers calls of operation op on objects named name with a 403.
+func failing(op, name string) func(fakeaws.S3Call) (int, string) {
+	return func(c fakeaws.S3Call) (int, string) {
+		if c.Operation == op && (strings.HasSuffix(c.Key, "/"+name) || name == "") {
+			return 403, "AccessDenied"
+		}
+		return 0, ""
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
 )
 
@@ -58,30 +59,30 @@ func TestRunLayout(t *testing.T) {
 	if r.Folder().String() != "s3://reports/"+folder {
 		t.Errorf("folder %s", r.Folder())
 	}
-	calls := env.rec.recorded()
+	calls := env.log.Take()
 
 	// The write check: a multipart upload of report.json, started and
 	// aborted before anything else is written.
-	var writes []s3Call
+	var writes []fakeaws.S3Call
 	for _, c := range calls {
-		if c.op != "HeadBucket" && c.op != "GetObject" {
+		if c.Operation != "HeadBucket" && c.Operation != "GetObject" {
 			writes = append(writes, c)
 		}
-		if owner := c.header.Get("X-Amz-Expected-Bucket-Owner"); owner != mgmtAccount {
-			t.Errorf("%s %s sent ExpectedBucketOwner %q, want %s", c.op, c.key, owner, mgmtAccount)
+		if owner := c.Header.Get("X-Amz-Expected-Bucket-Owner"); owner != mgmtAccount {
+			t.Errorf("%s %s sent ExpectedBucketOwner %q, want %s", c.Operation, c.Key, owner, mgmtAccount)
 		}
-		if c.status >= 300 && c.op != "GetObject" {
-			t.Errorf("%s %s answered %d", c.op, c.key, c.status)
+		if c.Status >= 300 && c.Operation != "GetObject" {
+			t.Errorf("%s %s answered %d", c.Operation, c.Key, c.Status)
 		}
 	}
-	if len(writes) < 2 || writes[0].op != "CreateMultipartUpload" || writes[1].op != "AbortMultipartUpload" || writes[0].key != folder+"report.json" {
+	if len(writes) < 2 || writes[0].Operation != "CreateMultipartUpload" || writes[1].Operation != "AbortMultipartUpload" || writes[0].Key != folder+"report.json" {
 		t.Fatalf("the write check is not first: %v", writes[:min(2, len(writes))])
 	}
 	writes = writes[2:]
 	// report.json, then latest.json, last.
 	n := len(writes)
-	if n < 2 || writes[n-2].key != folder+"report.json" || writes[n-1].key != "nightly/latest.json" {
-		t.Fatalf("last writes %s %s, want report.json then latest.json", writes[n-2].key, writes[n-1].key)
+	if n < 2 || writes[n-2].Key != folder+"report.json" || writes[n-1].Key != "nightly/latest.json" {
+		t.Fatalf("last writes %s %s, want report.json then latest.json", writes[n-2].Key, writes[n-1].Key)
 	}
 	if got := opsOn(writes, "report.json"); !slices.Equal(got, []string{"PutObject"}) {
 		t.Errorf("report.json was written with %v, want one PutObject", got)
@@ -90,8 +91,8 @@ func TestRunLayout(t *testing.T) {
 		t.Errorf("objects.csv was written with %v, want a multipart upload of two parts", got)
 	}
 	for _, c := range writes {
-		if !strings.HasPrefix(c.key, folder) && c.key != "nightly/latest.json" {
-			t.Errorf("%s wrote %s, outside the run's folder", c.op, c.key)
+		if !strings.HasPrefix(c.Key, folder) && c.Key != "nightly/latest.json" {
+			t.Errorf("%s wrote %s, outside the run's folder", c.Operation, c.Key)
 		}
 	}
 
@@ -140,12 +141,12 @@ func TestRunSSEKMS(t *testing.T) {
 	s := env.session(Options{KMSKeyID: key})
 	dest, _ := ParseURL("s3://reports/kms")
 	runReports(t, s, dest, night1, true, 70000)
-	for _, c := range env.rec.recorded() {
-		if c.op != "PutObject" && c.op != "CreateMultipartUpload" {
+	for _, c := range env.log.Take() {
+		if c.Operation != "PutObject" && c.Operation != "CreateMultipartUpload" {
 			continue
 		}
-		if c.header.Get("X-Amz-Server-Side-Encryption") != "aws:kms" || c.header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != key {
-			t.Errorf("%s %s sent encryption %q %q", c.op, c.key, c.header.Get("X-Amz-Server-Side-Encryption"), c.header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"))
+		if c.Header.Get("X-Amz-Server-Side-Encryption") != "aws:kms" || c.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != key {
+			t.Errorf("%s %s sent encryption %q %q", c.Operation, c.Key, c.Header.Get("X-Amz-Server-Side-Encryption"), c.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"))
 		}
 	}
 	for _, name := range []string{"2026/01/02/030405Z/report.json", "2026/01/02/030405Z/objects.csv", "2026/01/02/030405Z/report.html", "latest.json"} {
@@ -216,13 +217,8 @@ func TestFailedUploadsKeepLatest(t *testing.T) {
 			s := env.session(Options{})
 			dest, _ := ParseURL("s3://reports/p")
 			runReports(t, s, dest, night1, true, 3)
-			env.rec.recorded()
-			env.rec.setSabotage(func(op, key string) (int, string) {
-				if op == tc.op && strings.HasSuffix(key, "/"+tc.object) {
-					return 403, "AccessDenied"
-				}
-				return 0, ""
-			})
+			env.log.Take()
+			env.log.Intercept(failing(tc.op, tc.object))
 			r, err := s.Start(ctx, dest, night1.Add(24*time.Hour), true)
 			if err != nil {
 				t.Fatal(err)
@@ -249,15 +245,15 @@ func TestFailedUploadsKeepLatest(t *testing.T) {
 			if got := latestRun(t, env, "p"); got != "p/2026/01/02/030405Z/" {
 				t.Errorf("latest.json names %q, want the previous complete run", got)
 			}
-			calls := env.rec.recorded()
+			calls := env.log.Take()
 			if tc.op == "UploadPart" {
 				ops := opsOn(calls, "objects.csv")
 				if len(ops) == 0 || ops[len(ops)-1] != "AbortMultipartUpload" {
 					t.Errorf("objects.csv calls %v, want the upload aborted", ops)
 				}
 				for _, c := range calls {
-					if c.op == "AbortMultipartUpload" && c.status != 204 {
-						t.Errorf("abort answered %d", c.status)
+					if c.Operation == "AbortMultipartUpload" && c.Status != 204 {
+						t.Errorf("abort answered %d", c.Status)
 					}
 				}
 			}
@@ -276,15 +272,15 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	s := env.session(Options{})
 	var mu sync.Mutex
 	failed := map[string]bool{}
-	env.rec.setSabotage(func(op, key string) (int, string) {
+	env.log.Intercept(func(c fakeaws.S3Call) (int, string) {
 		mu.Lock()
 		defer mu.Unlock()
-		switch {
+		switch op := c.Operation; {
 		case failed[op]:
 		case op == "UploadPart", op == "CompleteMultipartUpload":
 			failed[op] = true
 			return 500, "InternalError"
-		case op == "PutObject" && strings.HasSuffix(key, "/report.json"):
+		case op == "PutObject" && strings.HasSuffix(c.Key, "/report.json"):
 			failed[op] = true
 			return 503, "SlowDown"
 		}
@@ -307,8 +303,8 @@ func TestCancelUnblocksAWrite(t *testing.T) {
 	s := env.session(Options{})
 	release := make(chan struct{})
 	defer close(release)
-	env.rec.setSabotage(func(op, key string) (int, string) {
-		if op == "UploadPart" {
+	env.log.Intercept(func(c fakeaws.S3Call) (int, string) {
+		if c.Operation == "UploadPart" {
 			<-release
 		}
 		return 0, ""

@@ -66,9 +66,9 @@ func TestStartRefusesAnotherOwnersBucket(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Start: %v, want %q", err, tc.want)
 			}
-			for _, c := range env.rec.recorded() {
-				if c.op != "HeadBucket" {
-					t.Errorf("%s %s called on a refused bucket", c.op, c.key)
+			for _, c := range env.log.Take() {
+				if c.Operation != "HeadBucket" {
+					t.Errorf("%s %s called on a refused bucket", c.Operation, c.Key)
 				}
 			}
 		})
@@ -86,13 +86,13 @@ func TestStartFindsTheBucketRegion(t *testing.T) {
 	if r.c.region != "eu-west-1" {
 		t.Errorf("client region %s, want eu-west-1", r.c.region)
 	}
-	calls := env.rec.recorded()
-	if calls[0].op != "HeadBucket" || calls[0].status != 301 {
-		t.Errorf("first call %s answered %d, want a HeadBucket redirected", calls[0].op, calls[0].status)
+	calls := env.log.Take()
+	if calls[0].Operation != "HeadBucket" || calls[0].Status != 301 {
+		t.Errorf("first call %s answered %d, want a HeadBucket redirected", calls[0].Operation, calls[0].Status)
 	}
 	for _, c := range calls[1:] {
-		if c.status >= 300 && c.op != "GetObject" {
-			t.Errorf("%s %s answered %d", c.op, c.key, c.status)
+		if c.Status >= 300 && c.Operation != "GetObject" {
+			t.Errorf("%s %s answered %d", c.Operation, c.Key, c.Status)
 		}
 	}
 }
@@ -102,26 +102,14 @@ func TestStartFindsTheBucketRegion(t *testing.T) {
 // writes its reports, and is only warned.
 func TestWriteCheck(t *testing.T) {
 	env := newTestEnv(t)
-	refuse := "CreateMultipartUpload"
-	env.rec.setSabotage(func(op, key string) (int, string) {
-		if op == refuse {
-			return 403, "AccessDenied"
-		}
-		return 0, ""
-	})
+	env.log.Intercept(failing("CreateMultipartUpload", ""))
 	_, err := env.session(Options{}).Start(context.Background(), URL{Bucket: "reports", Key: "p"}, night1, true)
 	if err == nil || !strings.Contains(err.Error(), "cannot write to s3://reports/p") || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("Start: %v, want a refused write", err)
 	}
 
 	env = newTestEnv(t)
-	refuse = "AbortMultipartUpload"
-	env.rec.setSabotage(func(op, key string) (int, string) {
-		if op == refuse {
-			return 403, "AccessDenied"
-		}
-		return 0, ""
-	})
+	env.log.Intercept(failing("AbortMultipartUpload", ""))
 	var logs strings.Builder
 	s := env.session(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	runReports(t, s, URL{Bucket: "reports", Key: "p"}, night1, true, 3)
