@@ -151,3 +151,6 @@ func failing(op, name string) func(fakeaws.S3Call) (int, string) {
 		return 0, ""
 	}
 }
+
+// at is a clock stopped at t.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -54,21 +57,34 @@ type Run struct {
 	formats []report.Format
 }
 
-// Start opens the run of reports that started at started under dest,
-// before the scan's first call, and proves that the run can be written:
-// it finds the bucket (HeadBucket: it exists, is the expected owner's, and
-// its region), then starts and aborts a multipart upload of the run's
-// report.json with the run's encryption. That is a write of the same
-// permission (s3:PutObject, and with SSE-KMS the key's use) that leaves
-// nothing behind; aborting needs s3:AbortMultipartUpload, whose absence is
-// only a warning. With withObjects, objects.csv starts streaming (nothing
-// is sent before its first part is full).
-func (s *Session) Start(ctx context.Context, dest URL, started time.Time, withObjects bool) (*Run, error) {
+// folderAttempts is how many seconds Start tries for a run folder of its
+// own.
+const folderAttempts = 3
+
+// Start opens a run of reports under dest, before the scan's first call,
+// and proves that the run can be written: it finds the bucket (HeadBucket:
+// it exists, is the expected owner's, and its region), then starts and
+// aborts a multipart upload of the run's report.json with the run's
+// encryption. That is a write of the same permission (s3:PutObject, and
+// with SSE-KMS the key's use) that leaves nothing behind; aborting needs
+// s3:AbortMultipartUpload, whose absence is only a warning. With
+// withObjects, objects.csv starts streaming (nothing is sent before its
+// first part is full).
+//
+// The run's folder is named after the second now reads. Two runs never
+// share one: a folder that already holds objects (a run started in the
+// same second) makes Start wait for the next second and read the clock
+// again, up to folderAttempts times (one ListObjectsV2 each, which
+// s3:ListBucket allows).
+func (s *Session) Start(ctx context.Context, dest URL, now func() time.Time, withObjects bool) (*Run, error) {
 	c, err := s.bucket(ctx, dest.Bucket)
 	if err != nil {
 		return nil, err
 	}
-	folder := runFolder(dest.Key, started)
+	folder, err := freeRunFolder(ctx, c, dest, now)
+	if err != nil {
+		return nil, err
+	}
 	probe := newUpload(ctx, c, folder+report.ReportJSONFile, contentType(report.ReportJSONFile))
 	if err := probe.create(); err != nil {
 		return nil, fmt.Errorf("s3report: cannot write to %s: %w", dest, err)
@@ -88,6 +104,34 @@ func (s *Session) Start(ctx context.Context, dest URL, started time.Time, withOb
 		}
 	}
 	return r, nil
+}
+
+// freeRunFolder returns the folder of a run starting now that holds no
+// object yet.
+func freeRunFolder(ctx context.Context, c *bucketClient, dest URL, now func() time.Time) (string, error) {
+	for attempt := 1; ; attempt++ {
+		started := now()
+		folder := runFolder(dest.Key, started)
+		out, err := c.api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+			Bucket: aws.String(c.bucket), Prefix: aws.String(folder), MaxKeys: aws.Int32(1), ExpectedBucketOwner: aws.String(c.owner),
+		})
+		if err != nil {
+			return "", fmt.Errorf("s3report: list %s: %s", URL{c.bucket, folder}, describe(err))
+		}
+		if len(out.Contents) == 0 {
+			return folder, nil
+		}
+		if attempt == folderAttempts {
+			return "", fmt.Errorf("s3report: %s already holds another run's reports", URL{c.bucket, folder})
+		}
+		next := time.NewTimer(time.Until(started.Truncate(time.Second).Add(time.Second)))
+		select {
+		case <-next.C:
+		case <-ctx.Done():
+			next.Stop()
+			return "", ctx.Err()
+		}
+	}
 }
 
 // Folder is the URL of the run's folder.

@@ -26,7 +26,7 @@ var night1 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func runReports(t *testing.T, s *Session, dest URL, started time.Time, complete bool, rows int) *Run {
 	t.Helper()
 	ctx := context.Background()
-	r, err := s.Start(ctx, dest, started, true)
+	r, err := s.Start(ctx, dest, at(started), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestRunLayout(t *testing.T) {
 	// aborted before anything else is written.
 	var writes []fakeaws.S3Call
 	for _, c := range calls {
-		if c.Operation != "HeadBucket" && c.Operation != "GetObject" {
+		if c.Operation != "HeadBucket" && c.Operation != "GetObject" && c.Operation != "ListObjectsV2" {
 			writes = append(writes, c)
 		}
 		if owner := c.Header.Get("X-Amz-Expected-Bucket-Owner"); owner != mgmtAccount {
@@ -219,7 +219,7 @@ func TestFailedUploadsKeepLatest(t *testing.T) {
 			runReports(t, s, dest, night1, true, 3)
 			env.log.Take()
 			env.log.Intercept(failing(tc.op, tc.object))
-			r, err := s.Start(ctx, dest, night1.Add(24*time.Hour), true)
+			r, err := s.Start(ctx, dest, at(night1.Add(24*time.Hour)), true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -310,7 +310,7 @@ func TestCancelUnblocksAWrite(t *testing.T) {
 		return 0, ""
 	})
 	dest, _ := ParseURL("s3://reports/p")
-	r, err := s.Start(context.Background(), dest, night1, true)
+	r, err := s.Start(context.Background(), dest, at(night1), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,4 +334,32 @@ func TestCancelUnblocksAWrite(t *testing.T) {
 		t.Fatal("a write stayed blocked after Cancel")
 	}
 	r.Abort()
+}
+
+// TestRunFolderIsNeverShared: a run that starts in the second of a run
+// already in the bucket waits for the next second; if its clock will not
+// move on, it refuses rather than mix two runs' files.
+func TestRunFolderIsNeverShared(t *testing.T) {
+	env := newTestEnv(t)
+	s := env.session(Options{})
+	dest, _ := ParseURL("s3://reports/p")
+	runReports(t, s, dest, night1, true, 3)
+	ticks := []time.Time{night1, night1.Add(time.Second)}
+	clock := func() time.Time {
+		t := ticks[0]
+		ticks = ticks[1:]
+		return t
+	}
+	r, err := s.Start(context.Background(), dest, clock, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Folder().Key; got != "p/2026/01/02/030406Z/" {
+		t.Errorf("second run in %s, want the next second's folder", got)
+	}
+	r.Abort()
+	_, err = s.Start(context.Background(), dest, at(night1), true)
+	if err == nil || !strings.Contains(err.Error(), "s3://reports/p/2026/01/02/030405Z/ already holds another run's reports") {
+		t.Errorf("Start in a taken second with a stopped clock: %v", err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Retries and timeouts of the reports' own clients, apart from the scan's:
@@ -79,6 +80,9 @@ func NewSession(cfg aws.Config, opts Options) *Session {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// The SDK's own notes (such as a response without a checksum to
+	// validate) go to the log at debug level, not straight to stderr.
+	cfg.Logger = sdkLogger{logger}
 	return &Session{cfg: cfg, opts: opts, logger: logger, buckets: map[string]*bucketClient{}}
 }
 
@@ -108,6 +112,18 @@ func (s *Session) expectedOwnerLocked(ctx context.Context) (string, error) {
 		return "", errors.New("s3report: GetCallerIdentity named no account")
 	}
 	return s.owner, nil
+}
+
+// sdkLogger passes the SDK's log lines to slog: warnings as warnings,
+// everything else at debug level.
+type sdkLogger struct{ l *slog.Logger }
+
+func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	s.l.Log(context.Background(), level, "aws sdk: "+fmt.Sprintf(format, v...))
 }
 
 // bucketClient is an S3 client in a bucket's region, and what every call

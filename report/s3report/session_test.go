@@ -62,7 +62,7 @@ func TestStartRefusesAnotherOwnersBucket(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newTestEnv(t)
-			_, err := env.session(Options{ExpectedBucketOwner: tc.owner}).Start(ctx, URL{Bucket: tc.bucket, Key: "p"}, night1, true)
+			_, err := env.session(Options{ExpectedBucketOwner: tc.owner}).Start(ctx, URL{Bucket: tc.bucket, Key: "p"}, at(night1), true)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Start: %v, want %q", err, tc.want)
 			}
@@ -103,7 +103,7 @@ func TestStartFindsTheBucketRegion(t *testing.T) {
 func TestWriteCheck(t *testing.T) {
 	env := newTestEnv(t)
 	env.log.Intercept(failing("CreateMultipartUpload", ""))
-	_, err := env.session(Options{}).Start(context.Background(), URL{Bucket: "reports", Key: "p"}, night1, true)
+	_, err := env.session(Options{}).Start(context.Background(), URL{Bucket: "reports", Key: "p"}, at(night1), true)
 	if err == nil || !strings.Contains(err.Error(), "cannot write to s3://reports/p") || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("Start: %v, want a refused write", err)
 	}

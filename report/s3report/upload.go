@@ -68,6 +68,9 @@ func newUpload(ctx context.Context, c *bucketClient, key, contentType string) *u
 	return &upload{ctx: ctx, c: c, key: key, contentType: contentType, partSize: basePartSize}
 }
 
+// url is where the object goes.
+func (u *upload) url() URL { return URL{Bucket: u.c.bucket, Key: u.key} }
+
 // sizeOfPart is the size of part n (from 1).
 func (u *upload) sizeOfPart(n int) int {
 	return u.partSize << min((n-1)/partsPerDouble, maxDoublings)
@@ -129,7 +132,7 @@ func (u *upload) sendPart() error {
 	}
 	n := len(u.parts) + 1
 	if n > maxParts {
-		return fmt.Errorf("%s is larger than %d parts", u.key, maxParts)
+		return fmt.Errorf("%s is larger than %d parts", u.url(), maxParts)
 	}
 	buf := u.buf
 	u.buf = nil
@@ -145,7 +148,7 @@ func (u *upload) sendPart() error {
 		if err == nil {
 			r.part = types.CompletedPart{PartNumber: aws.Int32(int32(n)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
 		} else {
-			r.err = fmt.Errorf("upload part %d of %s: %s", n, u.key, describe(err))
+			r.err = fmt.Errorf("upload part %d of %s: %s", n, u.url(), describe(err))
 		}
 		done <- r
 	}()
@@ -179,11 +182,11 @@ func (u *upload) create() error {
 	}
 	out, err := u.c.api.CreateMultipartUpload(u.ctx, in)
 	if err != nil {
-		return fmt.Errorf("start the upload of %s: %s", u.key, describe(err))
+		return fmt.Errorf("start the upload of %s: %s", u.url(), describe(err))
 	}
 	u.uploadID = aws.ToString(out.UploadId)
 	if u.uploadID == "" {
-		return fmt.Errorf("start the upload of %s: S3 gave no upload ID", u.key)
+		return fmt.Errorf("start the upload of %s: S3 gave no upload ID", u.url())
 	}
 	return nil
 }
@@ -217,7 +220,7 @@ func (u *upload) finish() error {
 			in.SSEKMSKeyId = aws.String(u.c.kmsKey)
 		}
 		if _, err := u.c.api.PutObject(u.ctx, in); err != nil {
-			return fmt.Errorf("upload %s: %s", u.key, describe(err))
+			return fmt.Errorf("upload %s: %s", u.url(), describe(err))
 		}
 		u.buf = nil
 		return nil
@@ -235,7 +238,7 @@ func (u *upload) finish() error {
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: u.parts}, ExpectedBucketOwner: aws.String(u.c.owner),
 	})
 	if err != nil {
-		return fmt.Errorf("complete the upload of %s: %s", u.key, describe(err))
+		return fmt.Errorf("complete the upload of %s: %s", u.url(), describe(err))
 	}
 	u.uploadID = ""
 	return nil
