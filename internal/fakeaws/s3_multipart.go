@@ -11,11 +11,13 @@ import (
 	"strings"
 )
 
-// Multipart limits, as S3's.
+// Multipart limits, as S3's but the size of a whole object: objects live
+// in memory, so an assembled upload is capped at 1 GiB (S3: 5 TiB), enough
+// to stream a report of some millions of rows through the real client.
 const (
 	maxPartNumber   = 10000
 	minPartSize     = 5 << 20 // every part but the last
-	maxUploadedSize = maxS3ObjectBody
+	maxUploadedSize = 1 << 30
 )
 
 // s3Upload is a multipart upload in progress. Its ACL and initiator are
@@ -159,6 +161,7 @@ func (req *s3Request) completeMultipartUpload() *s3Error {
 				"The list of parts was not in ascending order. Parts must be ordered by part number.").with("UploadId", u.id)
 		}
 	}
+	total := 0
 	for _, p := range cm.Parts {
 		part, ok := u.parts[p.PartNumber]
 		if !ok || strings.Trim(p.ETag, `"`) != strings.Trim(part.etag, `"`) {
@@ -166,6 +169,10 @@ func (req *s3Request) completeMultipartUpload() *s3Error {
 				"One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.").
 				with("UploadId", u.id).with("PartNumber", strconv.Itoa(p.PartNumber))
 		}
+		total += len(part.data)
+	}
+	if total <= maxUploadedSize {
+		content.Grow(total) // one allocation, not a doubling per part
 	}
 	for i, p := range cm.Parts {
 		part := u.parts[p.PartNumber]
