@@ -32,6 +32,13 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The demo's organization, and its S3, live in this process only.
+	if setup.outS3 != nil {
+		return &usageError{cfg.errAt("output.dir", "demo writes its reports to a local folder; scan writes them to S3")}
+	}
+	if setup.baselineS3 != nil {
+		return &usageError{cfg.errAt("baseline", "demo reads a baseline from a local report; scan reads one from S3")}
+	}
 	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
 		return err

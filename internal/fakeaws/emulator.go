@@ -127,6 +127,7 @@ type request struct {
 	service   string // s3 | sts | organizations
 	operation string
 	bucket    string
+	key       string     // S3 object key, "" for bucket and account calls
 	body      []byte     // STS and Organizations only
 	form      url.Values // STS only
 	sig       *sigV4
@@ -236,7 +237,7 @@ func guessService(r *http.Request) string {
 func (e *Emulator) classify(r *http.Request, req *request) error {
 	switch req.service {
 	case "s3":
-		req.operation, req.bucket, _ = classifyS3(r)
+		req.operation, req.bucket, req.key = classifyS3(r)
 		return nil
 	case "sts", "organizations":
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))

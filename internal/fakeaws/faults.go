@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"path"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -107,15 +108,23 @@ func (f *faults) throttle(operation string, request func() uint64) bool {
 }
 
 // denied reports whether a deny rule matches the call.
-func (f *faults) denied(account, bucket, operation string) bool {
+func (f *faults) denied(account, bucket, key, operation string) bool {
 	for _, d := range f.spec.Deny {
 		if (d.Account == "" || d.Account == account) &&
 			(d.Bucket == "" || d.Bucket == bucket) &&
-			(d.Operation == "" || d.Operation == operation) {
+			(d.Operation == "" || d.Operation == operation) &&
+			(d.Object == "" || key != "" && objectNameMatches(d.Object, key)) {
 			return true
 		}
 	}
 	return false
+}
+
+// objectNameMatches matches a glob (path.Match syntax) against the name
+// of an object: its key after the last slash.
+func objectNameMatches(glob, key string) bool {
+	ok, _ := path.Match(glob, path.Base(key))
+	return ok
 }
 
 // applyFaults runs the fault pipeline for an authenticated call: latency,
@@ -133,7 +142,7 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, req *requ
 	if f.throttle(req.operation, func() uint64 { return requestIdentity(r, req, c) }) {
 		return throttleErr(req.service)
 	}
-	if len(f.spec.Deny) > 0 && f.denied(e.targetAccount(req, c), req.bucket, req.operation) {
+	if len(f.spec.Deny) > 0 && f.denied(e.targetAccount(req, c), req.bucket, req.key, req.operation) {
 		return denyErr(req.service)
 	}
 	return nil

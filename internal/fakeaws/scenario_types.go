@@ -197,6 +197,10 @@ type DenySpec struct {
 	Account   string `yaml:"account"` // the account called into (S3: bucket owner / caller; STS: role's account)
 	Bucket    string `yaml:"bucket"`
 	Operation string `yaml:"operation"`
+	// Object is a glob (path.Match syntax) matched against the name of
+	// the object an S3 call is about, its key after the last slash
+	// ("report.json", "*.csv"); calls about no object do not match.
+	Object string `yaml:"object"`
 }
 
 // ResetSpec closes the connection without an answer on a fraction of calls.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	pathpkg "path"
 	"regexp"
 	"slices"
 	"strings"
@@ -493,8 +494,11 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	}
 	for i, d := range f.Deny {
 		path := fmt.Sprintf("faults.deny[%d]", i)
-		if d.Account == "" && d.Bucket == "" && d.Operation == "" {
-			v.add(path, "set at least one of account, bucket, operation")
+		if d.Account == "" && d.Bucket == "" && d.Operation == "" && d.Object == "" {
+			v.add(path, "set at least one of account, bucket, operation, object")
+		}
+		if _, err := pathpkg.Match(d.Object, ""); err != nil {
+			v.add(path+".object", "%q is not a glob: %v", d.Object, err)
 		}
 		if d.Account != "" && accounts[d.Account] == nil {
 			v.add(path+".account", "unknown account %q (not in accounts)", d.Account)
