@@ -57,6 +57,10 @@ type observation struct {
 	// Readiness reads (moto_observe_readiness_test.go).
 	Policies   []string // bucket policy Get/Put/Delete and GetBucketLogging on bucketRoundTrip
 	ObjectACLs []string // GetObjectAcl shapes, and an anonymous read of a public-read object
+
+	// Remediation writes and their verification reads
+	// (moto_observe_remediation_test.go).
+	Remediation []string
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -89,6 +93,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	o.objects()
 	o.misses()
 	o.readiness()
+	o.remediation()
 	return o
 }
 
