@@ -116,6 +116,21 @@ func (a *Access) CallerAccount() string { return a.callerAccount }
 // organization with (the organization role's, when there is one).
 func (a *Access) Organizations() OrganizationsAPI { return a.orgAPI }
 
+// AccountStates lists the organization's accounts (every page of
+// ListAccounts): account ID to its state (ACTIVE, SUSPENDED, ...).
+func (a *Access) AccountStates(ctx context.Context) (map[string]string, error) {
+	states := map[string]string{}
+	_, err := listAccounts(ctx, a.orgAPI, func(accounts []orgAccount) {
+		for _, acct := range accounts {
+			states[acct.ID] = acct.State
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanner: %s: %w", awsErrorText(err), err)
+	}
+	return states, nil
+}
+
 // Route says, for a person, which credentials reach accountID when the
 // role to assume in member accounts is roleName.
 func (a *Access) Route(accountID, roleName string) string {
@@ -186,3 +201,11 @@ func accountRoute(accountID, callerAccount, managementAccount, orgRoleAccount st
 	}
 	return routeMemberRole
 }
+
+// ErrorCode is the AWS error code of err, "" when it is no API error.
+func ErrorCode(err error) string { return apiErrorCode(err) }
+
+// ErrorText renders err as the reports do: "Code: message" when AWS
+// answered with an API error, "interrupted" for a cancelled call, the
+// error's text otherwise.
+func ErrorText(err error) string { return awsErrorText(err) }
