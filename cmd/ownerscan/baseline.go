@@ -12,10 +12,21 @@ import (
 // now: this is where a reader for them plugs in. Errors come back as they
 // are; callers make them usage errors naming their flag or argument.
 func loadReport(ref string) (*report.Snapshot, error) {
+	return readReportRef(ref, report.LoadSnapshot)
+}
+
+// loadDetailedReport reads REPORT as `plan --from` takes it: as loadReport,
+// keeping every bucket row in full.
+func loadDetailedReport(ref string) (*report.Snapshot, error) {
+	return readReportRef(ref, report.LoadDetailedSnapshot)
+}
+
+// readReportRef reads REPORT with load, or refuses an s3:// reference.
+func readReportRef(ref string, load func(string) (*report.Snapshot, error)) (*report.Snapshot, error) {
 	if strings.HasPrefix(ref, "s3://") {
 		return nil, usagef("%s: reading a report from S3 is not supported yet; copy it here first (aws s3 cp %s .)", ref, ref)
 	}
-	return report.LoadSnapshot(ref)
+	return load(ref)
 }
 
 // compareWithBaseline compares the scan with the baseline (nil: none). It

@@ -57,6 +57,7 @@ var configSchema = []configKey{
 		{name: "formats", decode: formatList},
 	}},
 	{name: "baseline", decode: stringValue(func(c *Config) *string { return &c.Baseline })},
+	{name: "remediation_role_name", decode: stringValue(func(c *Config) *string { return &c.RemediationRoleName })},
 }
 
 // decodeMapping decodes a mapping node against keys. prefix is the key path
