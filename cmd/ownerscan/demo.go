@@ -26,6 +26,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	var f scanFlags
 	f.register(fs)
 	scenarioPath := fs.String("scenario", "", "emulated organization: a scenario `FILE` (YAML, see internal/fakeaws); default the built-in demo organization")
+	remediate := fs.Bool("remediate", false, "then plan, apply the plan with --migrate-acls --yes through the remediation role, scan again, and show AccountB's read of AccountC's object failing before and working after")
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +43,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 		// quotas; the emulator has none, and pacing it would only measure the
 		// pacing. A --config file's rate_limits still apply.
 		setup.opts.RateLimits = scanner.RateLimits{}
+		cfg.RateLimits = scanner.RateLimits{}
 	}
 	if setup.outDir == "" {
 		dir, err := freshDir("ownerscan-demo-" + a.now().Format("20060102-150405"))
@@ -81,6 +83,9 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		})
+	}
+	if *remediate && res != nil && !errors.Is(err, errInterrupted) && !errors.Is(err, errStoppedEarly) && !errors.Is(err, errNoReport) && !errors.Is(err, errUsage) {
+		return a.remediateDemo(ctx, srv, awsCfg, cfg, setup, res)
 	}
 	return a.demoVerdict(err, res, setup)
 }
