@@ -64,12 +64,11 @@ func (a *app) apply(ctx context.Context, awsCfg aws.Config, cfg *Config, f *appl
 	if journalPath == "" {
 		journalPath = f.plan + ".journal"
 	}
-	journal, prior, _, err := a.openJournal(journalPath, f.yes, true)
+	// The journal is read first, and created only once the organization
+	// is checked: a refused run leaves no file behind.
+	_, prior, _, err := a.openJournal(journalPath, false, true)
 	if err != nil {
 		return err
-	}
-	if journal != nil {
-		defer journal.Close()
 	}
 	if err := remediate.CheckJournalPlan(prior, plan); err != nil {
 		return fmt.Errorf("--journal %s: %w", journalPath, err)
@@ -91,6 +90,16 @@ func (a *app) apply(ctx context.Context, awsCfg aws.Config, cfg *Config, f *appl
 		return fmt.Errorf("--plan %s: %w", f.plan, err)
 	}
 
+	var journal *remediate.Journal
+	if f.yes {
+		if journal, prior, _, err = a.openJournal(journalPath, true, false); err != nil {
+			return err
+		}
+		defer journal.Close()
+		if err := remediate.CheckJournalPlan(prior, plan); err != nil {
+			return fmt.Errorf("--journal %s: %w", journalPath, err)
+		}
+	}
 	stop, interrupted, unwatch := a.watchRemediation(logger, journalPathIf(f.yes, journalPath))
 	defer unwatch()
 	outcomes, err := remediate.Apply(ctx, stop, plan, accessAccounts{access: access, role: cfg.RemediationRoleName}, journal, prior, remediate.ApplyOptions{

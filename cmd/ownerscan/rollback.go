@@ -43,12 +43,11 @@ func (a *app) rollbackCommand(ctx context.Context, args []string) error {
 
 // rollback undoes a journal with cfg and the AWS configuration.
 func (a *app) rollback(ctx context.Context, awsCfg aws.Config, cfg *Config, f *rollbackFlags, logger *slog.Logger) error {
-	journal, entries, partial, err := a.openJournal(f.journal, f.yes, false)
+	// Read first; opened for appending only once the organization is
+	// checked.
+	_, entries, partial, err := a.openJournal(f.journal, false, false)
 	if err != nil {
 		return err
-	}
-	if journal != nil {
-		defer journal.Close()
 	}
 	if partial {
 		logger.With("component", "cli").Warn("the journal ends in a partial entry (a run was stopped while writing it): rolling back up to the last whole entry", "journal", f.journal)
@@ -63,6 +62,13 @@ func (a *app) rollback(ctx context.Context, awsCfg aws.Config, cfg *Config, f *r
 	}
 	if err := remediate.CheckJournalOrganization(access.Organization(), origin); err != nil {
 		return fmt.Errorf("--journal %s: %w", f.journal, err)
+	}
+	var journal *remediate.Journal
+	if f.yes {
+		if journal, entries, _, err = a.openJournal(f.journal, true, false); err != nil {
+			return err
+		}
+		defer journal.Close()
 	}
 	stop, interrupted, unwatch := a.watchRemediation(logger, journalPathIf(f.yes, f.journal))
 	defer unwatch()

@@ -30,7 +30,7 @@ var runIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 func ReadJournalFile(path string) ([]Entry, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("remediate: read journal %s: %w", path, err)
+		return nil, false, refuseErr("cannot read the journal", err)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {

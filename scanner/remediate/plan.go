@@ -131,13 +131,22 @@ const (
 // buckets outside it. The CLI makes it exit code 2.
 var ErrRefused = errors.New("remediate: refused")
 
-// refusal is an error that wraps ErrRefused.
-type refusal struct{ msg string }
+// refusal is an error that wraps ErrRefused, and the error it comes from
+// if any.
+type refusal struct {
+	msg string
+	err error
+}
 
-func (r *refusal) Error() string { return r.msg }
-func (r *refusal) Unwrap() error { return ErrRefused }
+func (r *refusal) Error() string   { return r.msg }
+func (r *refusal) Unwrap() []error { return []error{ErrRefused, r.err} }
 
 func refuse(msg string) error { return &refusal{msg: msg} }
+
+// refuseErr refuses input that cannot be read because of err.
+func refuseErr(msg string, err error) error {
+	return &refusal{msg: msg + ": " + err.Error(), err: err}
+}
 
 // Applicable reports whether apply may change b: it has steps, and for a
 // migrate verdict only with migrateACLs (--migrate-acls).

@@ -46,7 +46,7 @@ func WritePlan(path string, p *Plan) error {
 func ReadPlanFile(path string) (*Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, refuse(fmt.Sprintf("cannot read the plan: %v", err))
+		return nil, refuseErr("cannot read the plan", err)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
