@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
+	"github.com/ownerscan/ownerscan/scanner/remediate"
 )
 
 // TestApplyUnderFaultsEndsAsACleanRun: with 30% of calls throttled and 5%
@@ -122,4 +123,82 @@ func TestRollbackOfAJournalCutMidLine(t *testing.T) {
 	if !strings.Contains(string(readFile(t, journal)), "partial entry") {
 		t.Error("the journal does not note the partial line it kept")
 	}
+}
+
+// TestInterruptedApplyStopsBetweenSteps: a SIGINT while apply works one
+// bucket at a time lets the step underway finish and starts no other:
+// exit 3, and the journal says of every bucket it started where it
+// stopped (every step it started has ended). Applying the plan again
+// finishes the work, and rollback undoes all of it.
+func TestInterruptedApplyStopsBetweenSteps(t *testing.T) {
+	sc := fakeaws.BuiltinScenario()
+	sc.Faults.Latency = fakeaws.Duration(30 * time.Millisecond)
+	srv := startEmulator(t, sc)
+	original := readAllControls(t, srv)
+	plan := makeDemoPlan(t, t.TempDir())
+	journal := plan + ".journal"
+	oneAtATime := writeFile(t, "config.yaml", "concurrency: 1\n")
+	args := []string{"apply", "--plan", plan, "--migrate-acls", "--yes", "--quiet", "--config", oneAtATime}
+	a, sigs, hardExits, done := startApp(t, args...)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(string(readFileIfAny(journal)), `"event":"step-done"`) {
+		if time.Now().After(deadline) {
+			t.Fatal("no step done in time")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	sigs <- syscall.SIGINT
+	var code int
+	select {
+	case code = <-done:
+	case c := <-hardExits:
+		t.Fatalf("hard exit %d", c)
+	case <-time.After(30 * time.Second):
+		t.Fatal("apply did not stop")
+	}
+	stderr := a.stderr.(*syncBuffer).String()
+	if code != exitIncomplete || !strings.Contains(stderr, "interrupted") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	entries, _, err := remediate.ReadJournalFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[string]bool{}  // buckets with a step started and not ended
+	ended := map[string]bool{} // buckets done or stopped
+	stopped := 0
+	for _, e := range entries {
+		switch e.Event {
+		case remediate.EventStepStart:
+			open[e.Bucket] = true
+		case remediate.EventStepDone, remediate.EventStepFailed:
+			open[e.Bucket] = false
+		case remediate.EventBucketStopped:
+			stopped++
+			ended[e.Bucket] = true
+		case remediate.EventBucketDone:
+			ended[e.Bucket] = true
+		}
+	}
+	for bucket, o := range open {
+		if o || !ended[bucket] {
+			t.Errorf("%s: a step left open (%t), or no entry saying where it stopped (%t)", bucket, o, !ended[bucket])
+		}
+	}
+	if len(ended) == 8 && stopped == 0 {
+		t.Fatalf("the signal came after every bucket was done; journal entries: %d", len(entries))
+	}
+
+	if code, stdout, stderr := runCLI(t, args...); code != exitOK || !strings.Contains(stdout, "already-done") {
+		t.Fatalf("apply again: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "rollback", "--journal", journal, "--yes", "--quiet"); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	sameControls(t, "after the rollback of an interrupted and resumed apply", readAllControls(t, srv), original)
+}
+
+func readFileIfAny(path string) []byte {
+	data, _ := os.ReadFile(path)
+	return data
 }
