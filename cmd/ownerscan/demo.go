@@ -71,10 +71,11 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
 
 	res, times, err := a.executeScan(ctx, awsCfg, setup)
+	var stats *statsLine // of the first scan, printed last
 	if setup.stats && res != nil {
 		counters := srv.Emulator.Counters()
 		latency := time.Duration(sc.Faults.Latency)
-		a.printStats(statsLine{
+		stats = &statsLine{
 			Calls:      counters.Total,
 			MinCalls:   res.Calls.MinCalls,
 			WallS:      times.scan.Seconds(),
@@ -82,12 +83,17 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
-		})
+		}
 	}
 	if *remediate && res != nil && !errors.Is(err, errInterrupted) && !errors.Is(err, errStoppedEarly) && !errors.Is(err, errNoReport) && !errors.Is(err, errUsage) {
-		return a.remediateDemo(ctx, srv, awsCfg, cfg, setup, res)
+		err = a.remediateDemo(ctx, srv, awsCfg, cfg, setup, res)
+	} else {
+		err = a.demoVerdict(err, res, setup)
 	}
-	return a.demoVerdict(err, res, setup)
+	if stats != nil {
+		a.printStats(*stats)
+	}
+	return err
 }
 
 // demoVerdict puts findings before incompleteness for demo's exit code. The

@@ -229,3 +229,21 @@ func TestDemoRemediate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestApplyMaxBuckets: --max-buckets caps the buckets one run changes; the
+// next run takes the next ones and leaves the finished ones alone.
+func TestApplyMaxBuckets(t *testing.T) {
+	startEmulator(t, fakeaws.BuiltinScenario())
+	plan := makeDemoPlan(t, t.TempDir())
+	for run, want := range []struct{ done, already, deferred int }{{3, 0, 2}, {2, 3, 0}} {
+		code, stdout, stderr := runCLI(t, "apply", "--plan", plan, "--yes", "--max-buckets", "3", "--quiet")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d\n%s\n%s", run+1, code, stdout, stderr)
+		}
+		for status, n := range map[string]int{"done": want.done, "already-done": want.already, "deferred": want.deferred} {
+			if got := strings.Count(stdout, "  "+status+" "); got != n {
+				t.Errorf("run %d: %d %s, want %d\n%s", run+1, got, status, n, stdout)
+			}
+		}
+	}
+}
