@@ -146,9 +146,8 @@ func decodeNumbers(text string, v *any) error {
 // bucketAPI makes one bucket's calls, each with ExpectedBucketOwner: a
 // write never lands in a bucket of another account of the same name.
 type bucketAPI struct {
-	api            S3API
-	bucket, owner  string
-	ownerCanonical string // learned from the first ACL read
+	api           S3API
+	bucket, owner string // owner: the account ID, sent as ExpectedBucketOwner
 }
 
 func (b *bucketAPI) name() *string     { return aws.String(b.bucket) }
@@ -186,9 +185,6 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 			return opError("GetBucketAcl", err)
 		}
 		c.ACL = aclOf(out)
-		if b.ownerCanonical == "" {
-			b.ownerCanonical = c.ACL.Owner
-		}
 	case ActionPutBucketPolicy:
 		out, err := b.api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.name(), ExpectedBucketOwner: b.expected()})
 		switch {
