@@ -387,8 +387,7 @@ func (a *applier) step(ctx context.Context, bk *bucketAPI, b *PlannedBucket, i i
 		return state, false
 	}
 	writeErr := bk.write(ctx, s.Action, target, s.Action == ActionPutBucketACL)
-	var seen Controls
-	readErr := bk.readPart(ctx, s.Action, &seen)
+	seen, readErr := bk.readBack(ctx, s.Action, target, state, writeErr)
 	inEffect := readErr == nil && samePart(s.Action, seen, target)
 	switch {
 	case inEffect:

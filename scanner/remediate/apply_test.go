@@ -8,10 +8,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -214,7 +216,7 @@ func onlyBuckets(p *Plan, names ...string) []PlannedBucket {
 func TestApplyFailedWriteLeavesTheBucket(t *testing.T) {
 	e := newEnv(t, testOrg)
 	before := e.controls()
-	denied := errors.New("api error AccessDenied: not allowed")
+	denied := &smithy.GenericAPIError{Code: "AccessDenied", Message: "not allowed"}
 	faulty := accountsFunc(func(ctx context.Context, account, region string) (S3API, error) {
 		return faultyS3{S3API: e.clients[account],
 			before: func(op string) error {
@@ -322,5 +324,47 @@ func TestRollbackLeavesABucketChangedSinceApply(t *testing.T) {
 	}
 	if after := e.controls()["migrate-bucket"]; !reflect.DeepEqual(after, changed) {
 		t.Errorf("the changed bucket was touched: %+v", after)
+	}
+}
+
+// staleReads is an S3API whose GetBucketOwnershipControls answers with the
+// value before the last PutBucketOwnershipControls for a few reads, as an
+// eventually consistent bucket configuration may.
+type staleReads struct {
+	S3API
+	stale int // reads left that show the old value
+	old   *s3.GetBucketOwnershipControlsOutput
+}
+
+func (s *staleReads) PutBucketOwnershipControls(ctx context.Context, in *s3.PutBucketOwnershipControlsInput, o ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error) {
+	old, err := s.S3API.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: in.Bucket})
+	if err != nil {
+		return nil, err
+	}
+	s.old, s.stale = old, 2
+	return s.S3API.PutBucketOwnershipControls(ctx, in, o...)
+}
+
+func (s *staleReads) GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, o ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error) {
+	if s.stale > 0 {
+		s.stale--
+		return s.old, nil
+	}
+	return s.S3API.GetBucketOwnershipControls(ctx, in, o...)
+}
+
+// TestApplyWaitsForAWriteToShow: a read right after a write that still
+// shows the old value is read again, and the step is done once it shows.
+func TestApplyWaitsForAWriteToShow(t *testing.T) {
+	defer func(d []time.Duration) { readBackDelays = d }(readBackDelays)
+	readBackDelays = []time.Duration{0, time.Millisecond, time.Millisecond, time.Millisecond}
+	e := newEnv(t, testOrg)
+	e.plan.Buckets = onlyBuckets(e.plan, "ready-bucket")
+	stale := accountsFunc(func(ctx context.Context, account, region string) (S3API, error) {
+		return &staleReads{S3API: e.clients[account]}, nil
+	})
+	j, prior := e.journal("j")
+	if o := e.apply(j, prior, stale, nil)["ready-bucket"]; o.Status != StatusDone {
+		t.Errorf("ready-bucket: %s (%s), want done once the write shows", o.Status, o.Detail)
 	}
 }

@@ -186,8 +186,7 @@ func (r *roller) undo(ctx context.Context, bk *bucketAPI, b *bucketHistory, s jo
 		return live, false
 	}
 	writeErr := bk.write(ctx, s.action, restore, false)
-	var seen Controls
-	readErr := bk.readPart(ctx, s.action, &seen)
+	seen, readErr := bk.readBack(ctx, s.action, restore, live, writeErr)
 	if readErr == nil && samePart(s.action, seen, restore) {
 		out.Undone = append(out.Undone, s.action)
 		reason := "read back: restored"

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -231,6 +232,38 @@ func (b *bucketAPI) write(ctx context.Context, part Action, c Controls, private 
 		_, err := b.api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b.name(), ExpectedBucketOwner: b.expected(), Policy: aws.String(c.Policy.Text)})
 		return opError("PutBucketPolicy", err)
 	}
+}
+
+// readBackDelays are the waits before each read that verifies a write. S3
+// bucket configurations are eventually consistent
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel):
+// a read right after a write may still show the old value for a moment.
+var readBackDelays = []time.Duration{0, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}
+
+// readBack reads the control part sets after a write that aimed for want
+// from before. While the read still shows before, it reads again (the
+// write may not be visible yet), unless AWS refused the write outright
+// (an error with an AWS error code: the old value is the answer).
+func (b *bucketAPI) readBack(ctx context.Context, part Action, want, before Controls, writeErr error) (Controls, error) {
+	var seen Controls
+	var err error
+	for i, d := range readBackDelays {
+		if d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return seen, ctx.Err()
+			case <-t.C:
+			}
+		}
+		err = b.readPart(ctx, part, &seen)
+		refused := writeErr != nil && scanner.ErrorCode(writeErr) != ""
+		if err != nil || samePart(part, seen, want) || !samePart(part, seen, before) || refused || i == len(readBackDelays)-1 {
+			break
+		}
+	}
+	return seen, err
 }
 
 // samePart reports whether x and y agree on the control part sets.
