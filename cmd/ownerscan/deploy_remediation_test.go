@@ -175,15 +175,7 @@ func conditionalActions(t *testing.T, c *cfnTemplate, condition string) []string
 			if !ok || len(branches) != 3 || branches[0] != condition {
 				continue
 			}
-			doc, err := json.Marshal(branches[1].(map[string]any)["PolicyDocument"])
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pd policyDocument
-			if err := json.Unmarshal(doc, &pd); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, pd.actions()...)
+			out = append(out, documentActions(t, branches[1].(map[string]any)["PolicyDocument"])...)
 		}
 	}
 	slices.Sort(out)

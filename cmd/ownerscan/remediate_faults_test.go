@@ -49,14 +49,8 @@ func TestApplyUnderFaultsEndsAsACleanRun(t *testing.T) {
 // bucket at a time, leaves a journal from which rollback restores every
 // bucket it changed, and AccountB's read fails again as before.
 func TestKilledApplyIsRolledBack(t *testing.T) {
-	sc := fakeaws.BuiltinScenario()
-	sc.Faults.Latency = fakeaws.Duration(30 * time.Millisecond)
-	srv := startEmulator(t, sc)
-	original := readAllControls(t, srv)
-	plan := makeDemoPlan(t, t.TempDir())
-	journal := plan + ".journal"
-	oneAtATime := writeFile(t, "config.yaml", "concurrency: 1\n")
-	cmd, _ := startChild(t, childSpec{Steps: []childStep{{Args: []string{"apply", "--plan", plan, "--migrate-acls", "--yes", "--quiet", "--config", oneAtATime}}}})
+	srv, original, journal, args := slowApply(t)
+	cmd, _ := startChild(t, childSpec{Steps: []childStep{{Args: args}}})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		data, _ := os.ReadFile(journal)
@@ -131,14 +125,7 @@ func TestRollbackOfAJournalCutMidLine(t *testing.T) {
 // stopped (every step it started has ended). Applying the plan again
 // finishes the work, and rollback undoes all of it.
 func TestInterruptedApplyStopsBetweenSteps(t *testing.T) {
-	sc := fakeaws.BuiltinScenario()
-	sc.Faults.Latency = fakeaws.Duration(30 * time.Millisecond)
-	srv := startEmulator(t, sc)
-	original := readAllControls(t, srv)
-	plan := makeDemoPlan(t, t.TempDir())
-	journal := plan + ".journal"
-	oneAtATime := writeFile(t, "config.yaml", "concurrency: 1\n")
-	args := []string{"apply", "--plan", plan, "--migrate-acls", "--yes", "--quiet", "--config", oneAtATime}
+	srv, original, journal, args := slowApply(t)
 	a, sigs, hardExits, done := startApp(t, args...)
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(string(readFileIfAny(journal)), `"event":"step-done"`) {
@@ -201,4 +188,18 @@ func TestInterruptedApplyStopsBetweenSteps(t *testing.T) {
 func readFileIfAny(path string) []byte {
 	data, _ := os.ReadFile(path)
 	return data
+}
+
+// slowApply serves the demo organization with 30 ms per call, plans it, and
+// returns the command line of an apply --migrate-acls that works one
+// bucket at a time (a second or two), the controls before and the journal.
+func slowApply(t *testing.T) (srv *fakeaws.Server, original map[string]bucketControls, journal string, args []string) {
+	t.Helper()
+	sc := fakeaws.BuiltinScenario()
+	sc.Faults.Latency = fakeaws.Duration(30 * time.Millisecond)
+	srv = startEmulator(t, sc)
+	original = readAllControls(t, srv)
+	plan := makeDemoPlan(t, t.TempDir())
+	oneAtATime := writeFile(t, "config.yaml", "concurrency: 1\n")
+	return srv, original, plan + ".journal", []string{"apply", "--plan", plan, "--migrate-acls", "--yes", "--quiet", "--config", oneAtATime}
 }
