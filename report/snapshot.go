@@ -37,6 +37,12 @@ type Snapshot struct {
 	Accounts     []scanner.Account
 	Buckets      []BucketState
 	Findings     []scanner.Finding
+
+	// Details are the bucket rows in full (readiness, grants, state
+	// fingerprints: what a remediation plan is made from), in the order of
+	// Buckets. Only SnapshotOf and LoadDetailedSnapshot fill them; a
+	// baseline does not need them and does not hold them in memory.
+	Details []scanner.Bucket
 }
 
 // BucketState is what a comparison needs of a bucket: whether its
@@ -59,15 +65,22 @@ func SnapshotOf(res *scanner.Result) *Snapshot {
 		Organization: res.Organization,
 		Accounts:     res.Accounts,
 		Findings:     res.Findings,
-		Buckets:      make([]BucketState, len(res.Buckets)),
+		Details:      res.Buckets,
 	}
-	for i, b := range res.Buckets {
-		s.Buckets[i] = BucketState{
+	s.Buckets = bucketStates(res.Buckets)
+	return s
+}
+
+// bucketStates keeps of each bucket what a comparison needs.
+func bucketStates(buckets []scanner.Bucket) []BucketState {
+	out := make([]BucketState, len(buckets))
+	for i, b := range buckets {
+		out[i] = BucketState{
 			AccountID: b.AccountID, Name: b.Name, Region: b.Region,
 			ObjectOwnership: b.ObjectOwnership, Status: b.Status, ObjectScan: b.ObjectScan,
 		}
 	}
-	return s
+	return out
 }
 
 // canonicalIDPattern is the form of an S3 canonical user ID.
@@ -94,6 +107,16 @@ func (s *Snapshot) CanonicalIDs() map[string]string {
 // one. Errors say which file and why; a file that is not a report wraps
 // ErrNotAReport.
 func LoadSnapshot(path string) (*Snapshot, error) {
+	return loadSnapshot(path, false)
+}
+
+// LoadDetailedSnapshot is LoadSnapshot keeping every bucket row in full
+// (Snapshot.Details), as a remediation plan needs them.
+func LoadDetailedSnapshot(path string) (*Snapshot, error) {
+	return loadSnapshot(path, true)
+}
+
+func loadSnapshot(path string, detailed bool) (*Snapshot, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("report: read %s: %w", path, unwrapPath(err))
@@ -115,7 +138,7 @@ func LoadSnapshot(path string) (*Snapshot, error) {
 		return nil, fmt.Errorf("report: read %s: %w", path, unwrapPath(err))
 	}
 	defer f.Close()
-	snap, err := ReadSnapshot(f)
+	snap, err := readSnapshot(f, MaxReportBytes, detailed)
 	if err != nil {
 		return nil, fmt.Errorf("report: read %s: %w", path, err)
 	}
@@ -138,12 +161,18 @@ func unwrapPath(err error) error {
 // organization ID, the accounts, buckets and findings lists, an ID on every
 // finding, and nothing after it. A key given twice is refused too.
 func ReadSnapshot(r io.Reader) (*Snapshot, error) {
-	return readSnapshot(r, MaxReportBytes)
+	return readSnapshot(r, MaxReportBytes, false)
 }
 
-func readSnapshot(r io.Reader, limit int64) (*Snapshot, error) {
+// ReadDetailedSnapshot is ReadSnapshot keeping every bucket row in full
+// (Snapshot.Details), as LoadDetailedSnapshot does.
+func ReadDetailedSnapshot(r io.Reader) (*Snapshot, error) {
+	return readSnapshot(r, MaxReportBytes, true)
+}
+
+func readSnapshot(r io.Reader, limit int64, detailed bool) (*Snapshot, error) {
 	lr := &cappedReader{r: r, left: limit}
-	snap, err := decodeSnapshot(json.NewDecoder(lr))
+	snap, err := decodeSnapshot(json.NewDecoder(lr), detailed)
 	if lr.over {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrNotAReport, limit)
 	}
@@ -191,7 +220,7 @@ func notAReport(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrNotAReport}, args...)...)
 }
 
-func decodeSnapshot(dec *json.Decoder) (*Snapshot, error) {
+func decodeSnapshot(dec *json.Decoder, detailed bool) (*Snapshot, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, notAReport("not a JSON object")
 	}
@@ -222,7 +251,11 @@ func decodeSnapshot(dec *json.Decoder) (*Snapshot, error) {
 		case "accounts":
 			err = decodeList(dec, &snap.Accounts)
 		case "buckets":
-			err = decodeList(dec, &snap.Buckets)
+			if !detailed {
+				err = decodeList(dec, &snap.Buckets)
+			} else if err = decodeList(dec, &snap.Details); err == nil {
+				snap.Buckets = bucketStates(snap.Details)
+			}
 		case "findings":
 			err = decodeList(dec, &snap.Findings)
 		default:

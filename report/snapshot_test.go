@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,6 +35,8 @@ func TestLoadSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := SnapshotOf(normalize(fixtureResult()))
+	details := want.Details
+	want.Details = nil // only a detailed snapshot holds the bucket rows
 	for _, path := range []string{dir, filepath.Join(dir, ReportJSONFile)} {
 		got, err := LoadSnapshot(path)
 		if err != nil {
@@ -46,6 +49,28 @@ func TestLoadSnapshot(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("LoadSnapshot(%s):\n got %+v\nwant %+v", path, got, want)
 		}
+	}
+	detailed, err := LoadDetailedSnapshot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(detailed.Buckets, want.Buckets) {
+		t.Errorf("LoadDetailedSnapshot: buckets\n got %+v\nwant %+v", detailed.Buckets, want.Buckets)
+	}
+	// Compared as decoded JSON: report.json holds invalid UTF-8 as U+FFFD.
+	asJSON := func(v any) any {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out any
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got, want := asJSON(detailed.Details), asJSON(details); !reflect.DeepEqual(got, want) || len(details) == 0 {
+		t.Errorf("LoadDetailedSnapshot: details\n got %v\nwant %v", got, want)
 	}
 	ids := want.CanonicalIDs()
 	if len(ids) != 4 || ids["222222222222"] != canonB {
@@ -111,11 +136,11 @@ func TestReadSnapshotRejects(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		_, err := readSnapshot(strings.NewReader(good), int64(len(good)-1))
+		_, err := readSnapshot(strings.NewReader(good), int64(len(good)-1), false)
 		if !errors.Is(err, ErrNotAReport) || !strings.Contains(err.Error(), "larger than") {
 			t.Errorf("error = %v, want too large", err)
 		}
-		if _, err := readSnapshot(strings.NewReader(good), int64(len(good))); err != nil {
+		if _, err := readSnapshot(strings.NewReader(good), int64(len(good)), false); err != nil {
 			t.Errorf("a report of exactly the limit: %v", err)
 		}
 	})
@@ -152,7 +177,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add([]byte(`{"schema_version":1,"x":[[[[{}]]]],"findings":[{"id":""}]}`))
 	f.Add([]byte(`[1,2,3]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		snap, err := readSnapshot(bytes.NewReader(data), 1<<20)
+		snap, err := readSnapshot(bytes.NewReader(data), 1<<20, false)
 		if err != nil {
 			if !errors.Is(err, ErrNotAReport) {
 				t.Fatalf("error does not wrap ErrNotAReport: %v", err)

@@ -16,6 +16,10 @@ type bucketOutcome struct {
 	inScope bool // false when a region lookup put it outside the regions allow list
 	grants  []rawGrant
 	owners  map[string]*ownerStats // foreign owner canonical ID -> stats
+	// acl is the whole ACL as GetBucketAcl answered it, kept until the
+	// bucket's state fingerprint is taken (finishReadiness).
+	acl      []s3types.Grant
+	aclOwner string // Owner.ID as GetBucketAcl gave it ("" when none)
 
 	// What the checks called, for the call model.
 	regionLookups    int64 // HeadBucket calls to find the region
@@ -186,6 +190,11 @@ func (r *run) finishReadiness(ctx context.Context, api S3API, job bucketJob, out
 		}
 	}
 	f.chooser = nil
+	if f.policyRead {
+		out.row.StateFingerprint = BucketControls{Ownership: out.row.ObjectOwnership, ACLOwner: out.aclOwner,
+			ACLGrants: out.acl, Policy: f.policyText}.Fingerprint()
+	}
+	out.acl, f.policyText = nil, nil
 	if len(out.grants) == 0 && !f.sampledGrants() {
 		// Nothing will move into the policy, so no migration policy is
 		// written from it: its statements need not wait in memory for the
@@ -208,6 +217,10 @@ func (r *run) readACL(ctx context.Context, api S3API, job bucketJob, out *bucket
 	}
 	out.row.OwnerCanonicalID = owner
 	out.grants = foreignGrants(acl.Grants, owner)
+	out.acl = acl.Grants
+	if acl.Owner != nil {
+		out.aclOwner = aws.ToString(acl.Owner.ID)
+	}
 	return nil
 }
 

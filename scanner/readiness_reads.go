@@ -21,6 +21,7 @@ type readinessFacts struct {
 	// The bucket policy. policyRead: GetBucketPolicy was called.
 	policyRead bool
 	hasPolicy  bool
+	policyText *string          // as read, until the state fingerprint is taken
 	doc        *policy.Document // parsed, when it parses
 	policyBad  string           // why it could not be understood
 	demands    []policy.ACLDemand
@@ -58,6 +59,7 @@ func readPolicy(ctx context.Context, api S3API, bucket string, f *readinessFacts
 		return err
 	}
 	f.hasPolicy = true
+	f.policyText = aws.String(aws.ToString(out.Policy))
 	doc, err := policy.Parse([]byte(aws.ToString(out.Policy)))
 	if err != nil {
 		f.policyBad = err.Error()

@@ -171,23 +171,13 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 func (r *run) send(_ context.Context, e event) { r.events <- e }
 
 // credentialsFor returns the credentials to scan an account with, and the
-// member role session to assume first (nil when none). Only two accounts
-// are scanned without a member role, each with the credentials that hold
-// the management policy's S3 reads (README "Running against a real
-// organization"):
-//   - the organization role's own account, with that role's session;
-//   - the management account when the caller runs there without an
-//     organization role (deployment 1), with the caller's credentials.
-//
-// Every other account, the caller's own included when it is an audit or
-// delegated administrator account, is scanned through its member role: the
-// caller there holds only sts:AssumeRole (and the Organizations reads), so
-// its own credentials would fail every S3 call.
+// member role session to assume first (nil when none): the caller's, the
+// organization role's, or its member role's, as accountRoute decides.
 func (r *run) credentialsFor(accountID string) (aws.CredentialsProvider, *aws.CredentialsCache) {
-	switch {
-	case r.orgCreds != nil && accountID == r.orgRoleAccount:
+	switch accountRoute(accountID, r.callerAccount, r.col.managementAccount, r.orgRoleAccount, r.orgCreds != nil) {
+	case routeOrganizationRole:
 		return r.orgCreds, nil
-	case r.orgCreds == nil && accountID == r.callerAccount && accountID == r.col.managementAccount:
+	case routeCaller:
 		return nil, nil
 	}
 	c := assumedRole(r.memberSTS, roleARN(r.partition, accountID, r.opts.MemberRoleName),

@@ -190,6 +190,14 @@ type Bucket struct {
 	// enforced (and for one whose ownership check failed) when readiness
 	// is on; nil otherwise.
 	Readiness *Readiness `json:"readiness,omitempty"`
+
+	// Added with remediation: the fingerprint of the bucket's ownership,
+	// ACL and policy as this scan read them (BucketControls.Fingerprint).
+	// Set for buckets not enforced whose three reads all succeeded, with
+	// readiness on (the policy is a readiness read); "" otherwise. A plan
+	// records it, and apply changes the bucket only while a fresh read
+	// gives the same.
+	StateFingerprint string `json:"state_fingerprint,omitempty"`
 }
 
 // Owner identity (added with unidentified owners and dropped owners).

@@ -17,15 +17,26 @@ func loadReport(ref string) (*report.Snapshot, error) {
 	return report.LoadSnapshot(ref)
 }
 
+// loadDetailedReport reads a local REPORT as `plan --from` takes it: as
+// loadReport, keeping every bucket row in full.
+func loadDetailedReport(ref string) (*report.Snapshot, error) {
+	return report.LoadDetailedSnapshot(ref)
+}
+
 // loadS3Report reads a REPORT in S3 (see s3report.Session.OpenReport for
-// the forms it takes), as untrusted as a local one.
-func loadS3Report(ctx context.Context, sess *s3report.Session, ref s3report.URL) (*report.Snapshot, error) {
+// the forms it takes), as untrusted as a local one; detailed keeps every
+// bucket row in full, as `plan --from` needs them.
+func loadS3Report(ctx context.Context, sess *s3report.Session, ref s3report.URL, detailed bool) (*report.Snapshot, error) {
 	body, at, err := sess.OpenReport(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	snap, err := report.ReadSnapshot(body)
+	read := report.ReadSnapshot
+	if detailed {
+		read = report.ReadDetailedSnapshot
+	}
+	snap, err := read(body)
 	if err != nil {
 		return nil, fmt.Errorf("report: read %s: %w", at, err)
 	}

@@ -17,6 +17,10 @@ import (
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
+// DefaultRemediationRoleName is the member role of
+// deploy/member-remediation-role.yaml.
+const DefaultRemediationRoleName = "OwnerscanRemediationRole"
+
 // maxConfigBytes bounds the configuration file: a real one is a few
 // kilobytes; anything this large is a mistake (or an attack on the parser).
 const maxConfigBytes = 1 << 20
@@ -49,6 +53,9 @@ type Config struct {
 	// bucket's default encryption).
 	OutputS3ExpectedBucketOwner string
 	OutputS3KMSKeyID            string
+	// RemediationRoleName is the role apply and rollback assume in member
+	// accounts (remediation_role_name); never the audit role.
+	RemediationRoleName string
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.
@@ -80,6 +87,7 @@ func defaultConfig() *Config {
 		RateLimits:               o.RateLimits,
 		OutputFormats:            formats,
 		Readiness:                o.Readiness,
+		RemediationRoleName:      DefaultRemediationRoleName,
 		origin:                   map[string]origin{},
 	}
 }
@@ -105,6 +113,15 @@ func (e *configError) Error() string {
 		return fmt.Sprintf("config: %s: %s", e.key, e.msg)
 	}
 	return "config: " + e.msg
+}
+
+// configFile is the configuration of --config path: every default when
+// path is empty, else the file as loadConfig reads it.
+func (a *app) configFile(ctx context.Context, path string) (*Config, error) {
+	if path == "" {
+		return defaultConfig(), nil
+	}
+	return a.loadConfig(ctx, path)
 }
 
 // loadConfig reads and parses the configuration file at path. It checks

@@ -61,6 +61,7 @@ var configSchema = []configKey{
 		}},
 	}},
 	{name: "baseline", decode: stringValue(func(c *Config) *string { return &c.Baseline })},
+	{name: "remediation_role_name", decode: stringValue(func(c *Config) *string { return &c.RemediationRoleName })},
 }
 
 // decodeMapping decodes a mapping node against keys. prefix is the key path

@@ -23,7 +23,7 @@ var badConfigs = []struct {
 	{"unknown top-level key", "concurency: 8\n",
 		`config: line 1: concurency: unknown key (did you mean "concurrency"?)`},
 	{"unknown key, no near match", "colour: blue\n",
-		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, readiness, concurrency, rate_limits, output, baseline)`},
+		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, readiness, concurrency, rate_limits, output, baseline, remediation_role_name)`},
 	{"unknown nested key", "accounts:\n  inclde: [\"123456789012\"]\n",
 		`config: line 2: accounts.inclde: unknown key (did you mean "include"?)`},
 	{"duplicate key", "concurrency: 8\nconcurrency: 9\n",
@@ -286,6 +286,9 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if got, want := cfg.OutputFormats, defaultConfig().OutputFormats; !reflect.DeepEqual(got, want) {
 		t.Errorf("output.formats %v, want the default %v", got, want)
+	}
+	if got, want := cfg.RemediationRoleName, defaultConfig().RemediationRoleName; got != want {
+		t.Errorf("remediation_role_name %q, want the default %q", got, want)
 	}
 	for _, key := range schemaPaths(configSchema, "") {
 		if _, ok := cfg.origin[key]; !ok {

@@ -66,6 +66,14 @@ func (c *Config) Validate() error {
 	if msg := checkRoleName(c.MemberRoleName); msg != "" {
 		return c.errAt("member_role_name", "%s", msg)
 	}
+	if msg := checkRoleName(c.RemediationRoleName); msg != "" {
+		return c.errAt("remediation_role_name", "%s", msg)
+	}
+	if c.RemediationRoleName == c.MemberRoleName {
+		// Writes never go through the read-only audit role's name: a
+		// member role that can change buckets would make every scan able to.
+		return c.errAt("remediation_role_name", "%q is member_role_name too: apply and rollback write through a role of their own, never the audit role", c.RemediationRoleName)
+	}
 	if n := len(c.ExternalID); n > 0 && (n < 2 || n > 1224 || !externalIDRe.MatchString(c.ExternalID)) {
 		return c.errAt("external_id", "must be 2 to 1224 characters of letters, digits and +=,.@:/_- (got %d characters)", len(c.ExternalID))
 	}

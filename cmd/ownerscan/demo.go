@@ -25,6 +25,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	var f scanFlags
 	f.register(fs)
 	scenarioPath := fs.String("scenario", "", "emulated organization: a scenario `FILE` (YAML, see internal/fakeaws); default the built-in demo organization")
+	remediate := fs.Bool("remediate", false, "then plan, apply the plan with --migrate-acls --yes through the remediation role, scan again, and show AccountB's read of AccountC's object failing before and working after")
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +49,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 		// quotas; the emulator has none, and pacing it would only measure the
 		// pacing. A --config file's rate_limits still apply.
 		setup.opts.RateLimits = scanner.RateLimits{}
+		cfg.RateLimits = scanner.RateLimits{}
 	}
 	if setup.outDir == "" {
 		dir, err := freshDir("ownerscan-demo-" + a.now().Format("20060102-150405"))
@@ -75,8 +77,9 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
 
 	res, times, err := a.executeScan(ctx, awsCfg, setup)
+	var stats *statsLine // of the first scan, printed last
 	if setup.stats && res != nil {
-		line := statsLine{
+		stats = &statsLine{
 			Calls:      srv.Emulator.Counters().Total,
 			WallS:      times.scan.Seconds(),
 			ReportS:    times.reports.Seconds(),
@@ -84,15 +87,23 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 			Objects:    res.Summary.ObjectsScanned,
 		}
 		// The minimum and the bound come from the emulator's own contents,
-		// never from what the scan recorded of itself.
+		// never from what the scan recorded of itself; taken now, before
+		// --remediate changes the buckets.
 		if m, merr := srv.Emulator.Minimum(scanShape(setup.opts, sc.ManagementAccount, "")); merr == nil {
-			line.setMinimum(m, setup.opts.Concurrency)
+			stats.setMinimum(m, setup.opts.Concurrency)
 		} else {
-			line.setOwnCount(res)
+			stats.setOwnCount(res)
 		}
-		a.printStats(line)
 	}
-	return a.demoVerdict(err, res, setup)
+	if *remediate && res != nil && !errors.Is(err, errInterrupted) && !errors.Is(err, errStoppedEarly) && !errors.Is(err, errNoReport) && !errors.Is(err, errUsage) {
+		err = a.remediateDemo(ctx, srv, awsCfg, cfg, setup, res)
+	} else {
+		err = a.demoVerdict(err, res, setup)
+	}
+	if stats != nil {
+		a.printStats(*stats)
+	}
+	return err
 }
 
 // demoVerdict puts findings before incompleteness for demo's exit code. The

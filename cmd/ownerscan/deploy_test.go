@@ -309,26 +309,34 @@ func readTemplate(t *testing.T, path string) *cfnTemplate {
 	return &tmpl
 }
 
-// actions lists the actions the template's inline policies allow, sorted.
+// actions lists the actions the template's inline policies allow, sorted
+// (a policy added under a condition, Fn::If, is not one of them).
 func (c *cfnTemplate) actions(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, res := range c.Resources {
 		policies, _ := res.Properties["Policies"].([]any)
 		for _, p := range policies {
-			doc, err := json.Marshal(p.(map[string]any)["PolicyDocument"])
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pd policyDocument
-			if err := json.Unmarshal(doc, &pd); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, pd.actions()...)
+			out = append(out, documentActions(t, p.(map[string]any)["PolicyDocument"])...)
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// documentActions lists the actions a policy document of a template
+// allows.
+func documentActions(t *testing.T, document any) []string {
+	t.Helper()
+	doc, err := json.Marshal(document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pd policyDocument
+	if err := json.Unmarshal(doc, &pd); err != nil {
+		t.Fatal(err)
+	}
+	return pd.actions()
 }
 
 // policyDocument is an IAM policy; Action and Resource may be a string or a

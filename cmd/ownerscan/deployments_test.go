@@ -49,6 +49,12 @@ type deployment struct {
 	// without removes one permission from one principal, for the negative
 	// cases: "caller", "org-role" or an account ID (its member role).
 	without struct{ principal, action string }
+	// remediate adds what README "Fixing buckets" deploys for apply and
+	// rollback: the remediation role beside every member role, and the
+	// operator policy for the caller (deployment 1) or the organization
+	// role (deployment 2, AllowRemediation); a delegated administrator
+	// already may assume roles.
+	remediate bool
 }
 
 func (d deployment) arn(account, role string) string {
@@ -63,6 +69,12 @@ func (d deployment) scenario(t *testing.T) string {
 	callerActions := d.callerActions
 	if callerActions == nil {
 		callerActions = readPolicy(t, d.callerPolicy).actions()
+	}
+	if d.remediate && d.callerPolicy == managementPolicyPath {
+		callerActions = append(slices.Clone(callerActions), readPolicy(t, operatorPolicyPath).actions()...)
+	}
+	if d.remediate {
+		orgActions = append(slices.Clone(orgActions), readPolicy(t, operatorPolicyPath).actions()...)
 	}
 	drop := func(principal string, actions []string) string {
 		if d.without.principal == principal {
@@ -91,6 +103,10 @@ func (d deployment) scenario(t *testing.T) string {
 		var roles []string
 		if a.id != mgmtID || d.memberInMgmt {
 			roles = append(roles, fmt.Sprintf("{name: OwnerscanAuditRole, trust: [%q], external_id: %s, permissions: %s}", d.memberTrust, deployXID, drop(a.id, memberActions)))
+			if d.remediate {
+				roles = append(roles, fmt.Sprintf("{name: OwnerscanRemediationRole, trust: [%q], external_id: %s, permissions: %s}", d.memberTrust, deployXID,
+					drop("remediation-"+a.id, readTemplate(t, remediationTemplatePath).actions(t))))
+			}
 		}
 		if a.id == mgmtID && d.orgRole {
 			roles = append(roles, fmt.Sprintf("{name: OwnerscanOrganizationRole, trust: [%q], external_id: %s, permissions: %s}", auditID, deployXID, drop("org-role", orgActions)))

@@ -85,15 +85,20 @@ func (a *app) diffCommand(ctx context.Context, args []string) error {
 	return nil
 }
 
-// reportReader reads diff's reports, local or in S3; the AWS configuration
-// and the S3 session are set up for the first report in S3 only.
+// reportReader reads reports for diff and plan --from, local or in S3; the
+// AWS configuration and the S3 session are set up for the first report in
+// S3 only. detailed keeps every bucket row in full (plan --from).
 type reportReader struct {
-	opts s3report.Options
-	sess *s3report.Session
+	opts     s3report.Options
+	sess     *s3report.Session
+	detailed bool
 }
 
 func (r *reportReader) load(ctx context.Context, ref string) (*report.Snapshot, error) {
 	if !s3report.IsURL(ref) {
+		if r.detailed {
+			return loadDetailedReport(ref)
+		}
 		return loadReport(ref)
 	}
 	u, err := s3report.ParseURL(ref)
@@ -110,7 +115,7 @@ func (r *reportReader) load(ctx context.Context, ref string) (*report.Snapshot, 
 		}
 		r.sess = s3report.NewSession(awsCfg, r.opts)
 	}
-	return loadS3Report(ctx, r.sess, u)
+	return loadS3Report(ctx, r.sess, u, r.detailed)
 }
 
 // diffHeader names the organization and the two reports for the text form.

@@ -399,15 +399,15 @@ func TestCommandLineUsage(t *testing.T) {
 		stdoutHas  string
 		stderrLine string // the whole of stderr's last line, "" for none
 	}{
-		{nil, exitUsage, "", "ownerscan: no command given (one of scan, diff, demo, emulate, version, help)"},
-		{[]string{"frobnicate"}, exitUsage, "", `ownerscan: unknown command "frobnicate" (one of scan, diff, demo, emulate, version, help)`},
+		{nil, exitUsage, "", "ownerscan: no command given (one of scan, diff, plan, apply, rollback, demo, emulate, version, help)"},
+		{[]string{"frobnicate"}, exitUsage, "", `ownerscan: unknown command "frobnicate" (one of scan, diff, plan, apply, rollback, demo, emulate, version, help)`},
 		{[]string{"help"}, exitOK, "Usage:", ""},
 		{[]string{"--help"}, exitOK, "Usage:", ""},
 		{[]string{"help", "scan"}, exitOK, "-fail-on SEVERITY", ""},
 		{[]string{"scan", "-h"}, exitOK, "-config FILE", ""},
 		{[]string{"demo", "--help"}, exitOK, "-scenario FILE", ""},
 		{[]string{"emulate", "-h"}, exitOK, "-addr HOST:PORT", ""},
-		{[]string{"help", "nope"}, exitUsage, "", `ownerscan: help: unknown command "nope" (one of scan, diff, demo, emulate, version)`},
+		{[]string{"help", "nope"}, exitUsage, "", `ownerscan: help: unknown command "nope" (one of scan, diff, plan, apply, rollback, demo, emulate, version, help)`},
 		{[]string{"version"}, exitOK, "ownerscan ", ""},
 		{[]string{"version", "--short"}, exitUsage, "", "ownerscan: version: flag provided but not defined: -short (see 'ownerscan help version')"},
 		{[]string{"demo", "--scenario", "/nonexistent/scenario.yaml"}, exitUsage, "", ""},

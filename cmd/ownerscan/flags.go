@@ -90,13 +90,9 @@ type scanSetup struct {
 // error it returns is a usage error naming the flag or key, but for a
 // signal while the configuration is read (errStoppedEarly).
 func (f *scanFlags) setup(ctx context.Context, a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
-	cfg := defaultConfig()
-	if f.config != "" {
-		loaded, err := a.loadConfig(ctx, f.config)
-		if err != nil {
-			return nil, nil, err
-		}
-		cfg = loaded
+	cfg, err := a.configFile(ctx, f.config)
+	if err != nil {
+		return nil, nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

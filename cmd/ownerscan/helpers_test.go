@@ -22,6 +22,20 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// runCLIAt is runCLI with the clock stopped at now (folder names, plan
+// ages and report times follow it).
+func runCLIAt(t *testing.T, now time.Time, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := &app{
+		stdout: &out, stderr: &errOut,
+		hardExit: func(code int) { t.Errorf("hard exit %d", code) },
+		now:      func() time.Time { return now },
+	}
+	code = a.run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
 // TestMain points the AWS SDK of every test at a closed loopback port with
 // dummy keys and no shared config or instance metadata, so that no test can
 // reach AWS (or 169.254.169.254) even when a bug lets a scan start. Tests

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ownerscan/ownerscan/scanner/remediate"
 )
 
 // Exit codes (DESIGN.md "Exit codes").
@@ -51,12 +53,16 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, errFindings):
 		return exitFindings
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.Is(err, remediate.ErrRefused), errors.Is(err, remediate.ErrJournalInUse):
+		// A plan or journal refused (not one, edited, too old, of another
+		// organization) is bad input: nothing was changed.
 		return exitUsage
 	case errors.Is(err, errStoppedEarly):
 		return exitAborted
 	case errors.Is(err, errNoReport):
 		return exitNoReport
+	case errors.Is(err, errRemediationIncomplete):
+		return exitIncomplete
 	default: // errIncomplete, errInterrupted, and failures while scanning
 		return exitIncomplete
 	}
@@ -111,6 +117,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 var commands = []struct{ name, summary string }{
 	{"scan", "scan the organization of the current AWS credentials"},
 	{"diff", "compare two reports: new, resolved and unchanged findings"},
+	{"plan", "plan the switch to BucketOwnerEnforced of every bucket not enforced"},
+	{"apply", "apply a plan (dry run without --yes), journalling every step"},
+	{"rollback", "undo what a journal says apply did (dry run without --yes)"},
 	{"demo", "scan a built-in emulated organization; no AWS account needed"},
 	{"emulate", "serve the AWS emulator on loopback for the aws CLI or scan"},
 	{"version", "print the version"},
@@ -120,13 +129,19 @@ var commands = []struct{ name, summary string }{
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		a.usage(a.stderr)
-		return usagef("no command given (one of scan, diff, demo, emulate, version, help)")
+		return usagef("no command given (one of %s)", commandNames())
 	}
 	switch name, rest := args[0], args[1:]; name {
 	case "scan":
 		return a.scanCommand(ctx, rest)
 	case "diff":
 		return a.diffCommand(ctx, rest)
+	case "plan":
+		return a.planCommand(ctx, rest)
+	case "apply":
+		return a.applyCommand(ctx, rest)
+	case "rollback":
+		return a.rollbackCommand(ctx, rest)
 	case "demo":
 		return a.demoCommand(ctx, rest)
 	case "emulate":
@@ -139,7 +154,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		a.usage(a.stdout)
 		return nil
 	default:
-		return usagef("unknown command %q (one of scan, diff, demo, emulate, version, help)", name)
+		return usagef("unknown command %q (one of %s)", name, commandNames())
 	}
 }
 
@@ -150,7 +165,10 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "  ownerscan scan --config FILE [--out DIR] [--format LIST] [--fail-on SEVERITY]")
 	fmt.Fprintln(w, "                 [--baseline REPORT] [--fail-on-new] [--quiet] [--log-format text|json]")
 	fmt.Fprintln(w, "  ownerscan diff OLD_REPORT NEW_REPORT [--format text|json]")
-	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats] [--baseline REPORT]")
+	fmt.Fprintln(w, "  ownerscan plan [--config FILE] [--from REPORT] --out plan.json")
+	fmt.Fprintln(w, "  ownerscan apply --plan plan.json [--config FILE] [--migrate-acls] [--max-buckets N] [--journal FILE] [--yes]")
+	fmt.Fprintln(w, "  ownerscan rollback --journal FILE [--config FILE] [--yes]")
+	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats] [--baseline REPORT] [--remediate]")
 	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566] [--principal ACCOUNT[/USER]]")
 	fmt.Fprintln(w, "  ownerscan version")
 	fmt.Fprintln(w)
@@ -163,6 +181,8 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "1 findings, 2 bad usage, configuration or baseline, 3 scan incomplete or")
 	fmt.Fprintln(w, "interrupted (reports still written), 4 no report written (the folder keeps the")
 	fmt.Fprintln(w, "previous one), 130 stopped by a signal with no new report.")
+	fmt.Fprintln(w, "apply and rollback: 0 every step done (or the dry run printed), 2 a plan or journal")
+	fmt.Fprintln(w, "refused (nothing changed), 3 a step failed or a bucket was skipped (the journal says why).")
 	fmt.Fprintln(w, "Run 'ownerscan help COMMAND' for the flags of a command.")
 }
 
@@ -171,11 +191,21 @@ func (a *app) helpCommand(ctx context.Context, args []string) error {
 		a.usage(a.stdout)
 		return nil
 	}
-	switch args[0] {
-	case "scan", "diff", "demo", "emulate", "version":
-		return a.dispatch(ctx, []string{args[0], "-h"})
+	for _, c := range commands {
+		if c.name == args[0] && c.name != "help" {
+			return a.dispatch(ctx, []string{args[0], "-h"})
+		}
 	}
-	return usagef("help: unknown command %q (one of scan, diff, demo, emulate, version)", args[0])
+	return usagef("help: unknown command %q (one of %s)", args[0], commandNames())
+}
+
+// commandNames lists the commands, for messages.
+func commandNames() string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseFlags parses args with fs, writing -h output to stdout. Errors name

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -146,19 +145,6 @@ func reportCalls(calls []fakeaws.S3Call) []fakeaws.S3Call {
 		}
 	}
 	return out
-}
-
-// runCLIAt runs the command line as runCLI does, with the clock at now.
-func runCLIAt(t *testing.T, now time.Time, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	a := &app{
-		stdout: &out, stderr: &errOut,
-		hardExit: func(code int) { t.Errorf("hard exit %d", code) },
-		now:      func() time.Time { return now },
-	}
-	code = a.run(context.Background(), args)
-	return code, out.String(), errOut.String()
 }
 
 // scanCalls counts the scan's own calls: anything of Organizations, STS

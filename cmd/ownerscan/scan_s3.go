@@ -28,7 +28,7 @@ func (a *app) prepareS3(ctx context.Context, awsCfg aws.Config, setup *scanSetup
 	}
 	sess := s3report.NewSession(awsCfg, setup.s3)
 	if ref := setup.baselineS3; ref != nil {
-		base, err := loadS3Report(ctx, sess, *ref)
+		base, err := loadS3Report(ctx, sess, *ref, false)
 		switch {
 		case errors.Is(err, s3report.ErrNoReport) && setup.outS3 != nil && *ref == *setup.outS3:
 			setup.logger.With("component", "cli").Warn("no complete run at the output location yet: this run has no baseline, and every finding counts as new",

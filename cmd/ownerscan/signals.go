@@ -15,6 +15,12 @@ import (
 // once with exit code 130. interrupted reports whether the first signal
 // came.
 func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func() (outcome string)) (interrupted func() bool, unwatch func()) {
+	return a.watchSignals("interrupted: starting no new calls, letting those in flight finish, then writing partial reports; interrupt again to quit at once",
+		stop, logger, onAbort)
+}
+
+// watchSignals is watchInterrupts saying firstMessage at the first signal.
+func (a *app) watchSignals(firstMessage string, stop func(), logger *slog.Logger, onAbort func() (outcome string)) (interrupted func() bool, unwatch func()) {
 	var mu sync.Mutex
 	got := false
 	interrupted = func() bool {
@@ -40,8 +46,7 @@ func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func() (
 				got = true
 				mu.Unlock()
 				if first {
-					logger.Warn("interrupted: starting no new calls, letting those in flight finish, then writing partial reports; interrupt again to quit at once",
-						"signal", sig.String())
+					logger.Warn(firstMessage, "signal", sig.String())
 					stop()
 					continue
 				}

@@ -178,12 +178,25 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, req, aerr)
 		return
 	}
-	if ferr := e.applyFaults(w, r, req, caller); ferr != nil {
-		if ferr != errConnectionReset {
-			e.writeError(w, r, req, ferr.(*apiError))
-		}
+	ferr := e.applyFaults(w, r, req, caller)
+	switch ferr {
+	case nil:
+	case errResetAfterEffect:
+		// Served in full, then the connection drops before the answer.
+		e.dispatch(&lostAnswerWriter{h: http.Header{}}, r, req, caller)
+		resetConnection(w)
+		return
+	case errConnectionReset:
+		return
+	default:
+		e.writeError(w, r, req, ferr.(*apiError))
 		return
 	}
+	e.dispatch(w, r, req, caller)
+}
+
+// dispatch authorizes an authenticated call and serves it.
+func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, req *request, caller *Caller) {
 	if aerr := e.authorize(r, req, caller); aerr != nil {
 		e.writeS3HeadRegion(w, r, req)
 		e.writeError(w, r, req, aerr)

@@ -14,6 +14,10 @@ import (
 // errConnectionReset means the connection was closed without an answer.
 var errConnectionReset = errors.New("connection reset injected")
 
+// errResetAfterEffect means the call is to be served, its answer dropped
+// and the connection then closed without one.
+var errResetAfterEffect = errors.New("connection reset after the call took effect")
+
 // faults injects the scenario's latency, throttling, denials and resets.
 // Random draws are deterministic: draw n of a kind is a hash of the seed,
 // the kind and n, so a single-threaded run always fails the same calls.
@@ -136,6 +140,9 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, req *requ
 		return errConnectionReset // the client is gone; nothing to answer
 	}
 	if f.reset(req.operation) {
+		if r := f.spec.Reset; r.AfterEffect > 0 && f.random() < r.AfterEffect {
+			return errResetAfterEffect
+		}
 		resetConnection(w)
 		return errConnectionReset
 	}
@@ -189,6 +196,13 @@ func denyErr(service string) *apiError {
 		return &apiError{403, "AccessDenied", "Access Denied"}
 	}
 }
+
+// lostAnswerWriter serves a call whose answer is dropped (errResetAfterEffect).
+type lostAnswerWriter struct{ h http.Header }
+
+func (d *lostAnswerWriter) Header() http.Header         { return d.h }
+func (d *lostAnswerWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *lostAnswerWriter) WriteHeader(int)             {}
 
 // resetConnection closes the client connection abruptly (TCP RST where the
 // connection can be hijacked), without an HTTP answer.

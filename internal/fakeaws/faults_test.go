@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -162,5 +163,28 @@ func TestFaultDelayBounds(t *testing.T) {
 		if d := f.delay(); d < 15*time.Millisecond || d > 25*time.Millisecond {
 			t.Fatalf("delay %v outside 20ms±5ms", d)
 		}
+	}
+}
+
+// TestResetAfterEffect: a reset that comes after the call was served
+// (after_effect) leaves the client without an answer, while the write it
+// made took effect, as when a connection drops on the way back.
+func TestResetAfterEffect(t *testing.T) {
+	srv := coreServe(t, coreScenario(t, coreSmallOrg+"faults: {reset: {operations: [PutBucketOwnershipControls], after_effect: 1}}\n"))
+	b := coreS3(coreAccountConfig(t, srv, "222222222222"))
+	ctx := context.Background()
+	_, err := b.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("b-bucket"),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipObjectWriter}}}})
+	var withStatus interface{ HTTPStatusCode() int }
+	if err == nil || (errors.As(err, &withStatus) && withStatus.HTTPStatusCode() != 0) {
+		t.Fatalf("PutBucketOwnershipControls = %v, want a transport error with no answer", err)
+	}
+	out, err := b.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("b-bucket")})
+	if err != nil || out.OwnershipControls.Rules[0].ObjectOwnership != s3types.ObjectOwnershipObjectWriter {
+		t.Errorf("after the lost answer: %+v, %v; want the write to have taken effect", out, err)
+	}
+	if _, err := ParseScenario([]byte(coreSmallOrg + "faults: {reset: {rate: 0.1, after_effect: 1.5}}\n")); err == nil ||
+		!strings.Contains(err.Error(), "faults.reset.after_effect") {
+		t.Errorf("after_effect 1.5 accepted: %v", err)
 	}
 }

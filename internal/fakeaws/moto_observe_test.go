@@ -58,6 +58,10 @@ type observation struct {
 	Policies   []string // bucket policy Get/Put/Delete and GetBucketLogging on bucketRoundTrip
 	ObjectACLs []string // GetObjectAcl shapes, and an anonymous read of a public-read object
 	Encryption []string // SSE-KMS as each write and read of it answers
+
+	// Remediation writes and their verification reads
+	// (moto_observe_remediation_test.go).
+	Remediation []string
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -91,6 +95,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	o.misses()
 	o.readiness()
 	o.encryption()
+	o.remediation()
 	return o
 }
 

@@ -17,7 +17,7 @@ type ownershipControlsXML struct {
 }
 
 func (req *s3Request) getOwnershipControls() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:GetBucketOwnershipControls"); err != nil {
 		return err
 	}
 	b := req.bucket
@@ -42,7 +42,7 @@ func (req *s3Request) getOwnershipControls() *s3Error {
 // integrity header (the SDK sends x-amz-checksum-crc32); BucketOwnerEnforced
 // is refused while the bucket ACL grants anyone but the owner.
 func (req *s3Request) putOwnershipControls() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:PutBucketOwnershipControls"); err != nil {
 		return err
 	}
 	body, serr := req.readBody(maxS3ConfigBody, true)
@@ -71,7 +71,7 @@ func (req *s3Request) putOwnershipControls() *s3Error {
 }
 
 func (req *s3Request) deleteOwnershipControls() *s3Error {
-	if err := req.requireOwner(); err != nil {
+	if err := req.requirePolicyAccess("s3:PutBucketOwnershipControls"); err != nil {
 		return err
 	}
 	b := req.bucket

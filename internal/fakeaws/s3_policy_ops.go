@@ -46,9 +46,11 @@ func scenarioPolicy(spec *BucketSpec) string {
 	return string(text)
 }
 
-// requirePolicyAccess allows the bucket policy operations to the bucket's
-// account, unless the policy itself explicitly denies the action (S3 lets
-// an account's root user through even then; fakeaws has no root user).
+// requirePolicyAccess allows a bucket configuration operation (the bucket
+// policy's, the ownership controls') to the bucket's account, unless the
+// bucket policy explicitly denies the action (S3 lets an account's root
+// user through even then for the policy operations; fakeaws has no root
+// user).
 func (req *s3Request) requirePolicyAccess(action string) *s3Error {
 	if err := req.requireOwner(); err != nil {
 		return err

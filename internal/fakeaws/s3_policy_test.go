@@ -365,3 +365,22 @@ func TestBucketPolicyDeniesItsOwnReading(t *testing.T) {
 		t.Errorf("aws:PrincipalArn of an assumed role = %q", got)
 	}
 }
+
+// TestBucketPolicyDeniesOwnershipControls: an explicit Deny in the bucket
+// policy refuses the ownership controls calls to the bucket's own account.
+func TestBucketPolicyDeniesOwnershipControls(t *testing.T) {
+	env := newS3Env(t, s3TestScenario(BucketSpec{Name: "b-pinned", Account: acctB, Ownership: "ObjectWriter"}))
+	b := env.client(acctB)
+	ctx := context.Background()
+	if err := putPolicy(t, b, "b-pinned", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",
+	  "Action":["s3:PutBucketOwnershipControls","s3:GetBucketOwnershipControls"],"Resource":"arn:aws:s3:::b-pinned"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String("b-pinned"),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}})
+	wantErr(t, err, "AccessDenied", http.StatusForbidden)
+	_, err = b.DeleteBucketOwnershipControls(ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: aws.String("b-pinned")})
+	wantErr(t, err, "AccessDenied", http.StatusForbidden)
+	_, err = b.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String("b-pinned")})
+	wantErr(t, err, "AccessDenied", http.StatusForbidden)
+}

@@ -207,6 +207,12 @@ type DenySpec struct {
 type ResetSpec struct {
 	Rate       float64  `yaml:"rate"`
 	Operations []string `yaml:"operations"`
+	// AfterEffect is the fraction of those resets that come after the
+	// call was served, not before it arrived: a write then took effect
+	// and only its answer is lost, as when a connection drops on the way
+	// back (added with remediation, whose writes must be idempotent and
+	// verified). 0: every reset comes before the call is served.
+	AfterEffect float64 `yaml:"after_effect"`
 }
 
 // Duration is a time.Duration written in YAML as "20ms", "1.5s".

@@ -483,6 +483,7 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	if r := f.Reset; r != nil {
 		v.fraction("faults.reset.rate", r.Rate)
 		v.operations("faults.reset.operations", r.Operations)
+		v.fraction("faults.reset.after_effect", r.AfterEffect)
 	}
 	if d := f.DropOwner; d != nil {
 		v.fraction("faults.drop_owner.rate", d.Rate)
