@@ -3,7 +3,6 @@ package scanner
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -25,9 +23,11 @@ const (
 	maxAttempts = 10
 	// maxBackoff caps the (jittered, exponential) wait between attempts.
 	maxBackoff = 5 * time.Second
-	// attemptTimeout bounds the wait for response headers of one attempt; a
-	// stalled call is retried, not waited on forever.
-	attemptTimeout = 30 * time.Second
+	// DefaultAttemptTimeout bounds one attempt, from sending the request
+	// to the last byte of the answer (Options.AttemptTimeout): a stalled
+	// or dripping answer is given up and retried, at most
+	// maxTimedOutAttempts times per call (guard_transport.go).
+	DefaultAttemptTimeout = 30 * time.Second
 	// organizationsRegion is where the Organizations endpoint lives for
 	// every commercial region (aws-facts.md §9).
 	organizationsRegion = "us-east-1"
@@ -52,19 +52,6 @@ func newRetryer() aws.Retryer {
 	})
 }
 
-// newHTTPClient builds the one HTTP client of a scan: a transport that keeps
-// as many idle connections per host as requests may be in flight (the
-// default of 10 would close and reopen connections at concurrency 64),
-// with a per-attempt timeout.
-func newHTTPClient(concurrency int) *timeoutClient {
-	inner := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = concurrency * 2
-		tr.MaxIdleConnsPerHost = concurrency * 2
-		tr.MaxConnsPerHost = 0
-	})
-	return &timeoutClient{next: inner, attemptTimeout: attemptTimeout}
-}
-
 // awsClients is the real clientFactory: SDK clients sharing one budgeted
 // HTTP client. S3 clients are cached per (account, region) and reused for
 // every bucket of that account in that region.
@@ -79,11 +66,13 @@ type awsClients struct {
 type s3ClientKey struct{ account, region string }
 
 // newAWSClients builds the factory of one scan: every client shares
-// httpClient and holds a slot of b per attempt.
+// httpClient, holds a slot of b per attempt, and checks every answer before
+// it is believed (guard_answers.go).
 func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsClients {
 	base := cfg.Copy()
 	base.HTTPClient = httpClient
-	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), addBudget(b))
+	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
+		addBudget(b), addAnswerGuards, addAttemptLimits)
 	base.Retryer = newRetryer
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""

@@ -109,7 +109,7 @@ func TestE2EBudgetBoundsRequestsInFlight(t *testing.T) {
 	var b *budget
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b = newBudget(opts.Concurrency)
-		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency), b), b
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b), b
 	})
 	res, err := s.Scan(context.Background(), nil, nil)
 	if err != nil || !res.Complete {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Objects listing modes (config key objects.mode).
@@ -47,6 +48,13 @@ type Options struct {
 	Concurrency         int    // concurrency: maximum API requests in flight
 
 	RateLimits RateLimits // rate_limits: requests per second per service (0 = none)
+
+	// Bounds on what a server can make a scan wait for (not configuration
+	// keys: the defaults are the documented limits; tests shrink them).
+	//
+	// AttemptTimeout bounds one attempt of a call, from sending the
+	// request to the last byte of the answer; 0 means DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
 }
 
 // DefaultOptions returns the options of an empty configuration file.
@@ -59,6 +67,7 @@ func DefaultOptions() Options {
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
 		RateLimits:               DefaultRateLimits(),
+		AttemptTimeout:           DefaultAttemptTimeout,
 	}
 }
 
@@ -129,7 +138,24 @@ func (o Options) Validate() error {
 			return fmt.Errorf("rate_limits.%s: must be 0 (no limit) or %v to %d requests per second, got %v", r.service, MinRate, MaxRate, r.rate)
 		}
 	}
+	if o.AttemptTimeout != 0 && (o.AttemptTimeout < minAttemptTimeout || o.AttemptTimeout > maxAttemptTimeout) {
+		return fmt.Errorf("attempt timeout: must be 0 (the default, %v) or %v to %v, got %v", DefaultAttemptTimeout, minAttemptTimeout, maxAttemptTimeout, o.AttemptTimeout)
+	}
 	return nil
+}
+
+// Bounds of Options.AttemptTimeout other than 0.
+const (
+	minAttemptTimeout = 10 * time.Millisecond
+	maxAttemptTimeout = 10 * time.Minute
+)
+
+// attemptTimeout is the AttemptTimeout in effect.
+func (o Options) attemptTimeout() time.Duration {
+	if o.AttemptTimeout == 0 {
+		return DefaultAttemptTimeout
+	}
+	return o.AttemptTimeout
 }
 
 func validateAccountFilters(key string, entries []string) error {

@@ -26,7 +26,7 @@ faults: {latency: 20ms}
 	var b *budget
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b = newBudget(opts.Concurrency)
-		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency), b), b
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b), b
 	})
 	// Sample how full the budget is kept.
 	stop := make(chan struct{})

@@ -8,9 +8,12 @@ import (
 	"io"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ownerscan/ownerscan/internal/answer"
 )
 
 // Lister is the one S3 call this package makes, with the SDK's own method
@@ -31,7 +34,19 @@ type pageKey struct{}
 // bodyPool recycles response-body buffers: a 1,000-version page is a few
 // hundred KiB, and reading it into a fresh buffer per page would dominate
 // the allocation profile.
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// MaxPageBytes bounds the body of one ListObjectVersions answer. A page
+// holds at most 1,000 versions and delete markers, each at most about
+// 3.5 KB (a 1,024-byte key URL-encoded to at most 3 KB, plus version ID,
+// ETag, owner, date and tags): about 3.5 MB at worst, usually 200-400 KB.
+// A longer body is not a page (an endless or runaway answer): reading
+// stops there and the call fails, retried like a 5xx.
+const MaxPageBytes = 8 << 20
+
+// maxPageEntries is the most versions and delete markers a page holds,
+// whatever MaxKeys asked for.
+const maxPageEntries = 1000
 
 // bodyReaders bounds how many response bodies are read and decoded at once
 // in the process, and so how many page-sized buffers (a few hundred KiB
@@ -91,39 +106,73 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		return out, md, ctx.Err()
 	}
 	defer func() { <-bodyReaders }()
-	buf := bodyPool.Get().(*bytes.Buffer)
-	defer putBody(buf)
-	buf.Reset()
-	if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
-		// ReadFrom wants MinRead bytes free before each read, the one
-		// that sees EOF included: growing to exactly ContentLength would
-		// make it double the buffer for those last 0 bytes.
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	bufp := bodyPool.Get().(*[]byte)
+	defer putBody(bufp)
+	buf := (*bufp)[:0]
+	if n := int(resp.ContentLength) + 512; resp.ContentLength > 0 && resp.ContentLength <= MaxPageBytes && n > cap(buf) {
+		// Room for the whole body and the read that sees its end.
+		buf = make([]byte, 0, n)
 	}
-	_, readErr := buf.ReadFrom(resp.Body)
+	buf, readErr := answer.AppendAll(buf, resp.Body, MaxPageBytes, opName)
+	*bufp = buf
 	resp.Body.Close()
+	var tooLarge *answer.Error
+	if errors.As(readErr, &tooLarge) {
+		return out, md, tooLarge
+	}
 	if readErr == nil {
 		dec := decoderPool.Get().(*Decoder)
-		decErr := dec.Decode(buf.Bytes(), m.dst)
+		decErr := dec.Decode(buf, m.dst)
 		decoderPool.Put(dec)
 		if decErr == nil {
-			out.Result = &s3.ListObjectVersionsOutput{}
+			out.Result = &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(m.dst.IsTruncated)}
 			md.Set(pageKey{}, m.dst)
 			return out, md, nil
 		}
 	}
 	// Let the SDK see exactly the bytes (and read error) it would have seen.
-	var body io.Reader = bytes.NewReader(buf.Bytes())
+	var body io.Reader = bytes.NewReader(buf)
 	if readErr != nil {
 		body = io.MultiReader(body, errReader{readErr})
 	}
 	resp.Body = io.NopCloser(body)
-	return m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+	out, md, err = m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+	if err == nil {
+		if problem := checkSDKPage(buf, out.Result); problem != "" {
+			return out, md, &answer.Error{Operation: opName, Problem: problem, Excerpt: answer.Excerpt(buf)}
+		}
+	}
+	return out, md, err
 }
 
-// putBody returns a body buffer to the pool unless it grew unusually large.
-func putBody(b *bytes.Buffer) {
-	if b.Cap() <= 8<<20 {
+// opName is the operation this package calls, as errors name it.
+const opName = "ListObjectVersions"
+
+// checkSDKPage says what a page the SDK's deserializer read from body lacks
+// to be a ListObjectVersions answer ("" when nothing): the SDK reads an
+// empty body, an HTML page or another document as a page with every field
+// absent, the last page of an empty bucket.
+func checkSDKPage(body []byte, result any) string {
+	page, ok := result.(*s3.ListObjectVersionsOutput)
+	switch {
+	case answer.XMLProblem(body, "ListVersionsResult") != "":
+		// The SDK reads any root element as the result's.
+		return answer.XMLProblem(body, "ListVersionsResult")
+	case !ok:
+		return "not a ListObjectVersions result"
+	case page.IsTruncated == nil:
+		return "no IsTruncated in the answer"
+	case len(page.Versions)+len(page.DeleteMarkers) > maxPageEntries:
+		return "more than 1,000 versions and delete markers in one page"
+	}
+	return ""
+}
+
+// putBody returns a body buffer to the pool unless it grew unusually large
+// (past what a page of ordinary keys needs).
+func putBody(b *[]byte) {
+	if cap(*b) <= 2<<20 {
+		*b = (*b)[:0]
 		bodyPool.Put(b)
 	}
 }

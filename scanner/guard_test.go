@@ -1,0 +1,62 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/ownerscan/ownerscan/internal/answer"
+)
+
+// TestHeadProblem: what answerGuard refuses at the start of a 2xx answer,
+// and what it lets through (S3 may omit the Content-Type; S3's <Error> in a
+// 200 is the SDK's to turn into a 500).
+func TestHeadProblem(t *testing.T) {
+	acl, _ := specFor("S3", "GetBucketAcl")
+	accounts, _ := specFor("Organizations", "ListAccounts")
+	ok := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner>`
+	for _, tc := range []struct {
+		spec          answerSpec
+		service, ct   string
+		head, problem string
+	}{
+		{acl, "S3", "application/xml", ok, ""},
+		{acl, "S3", "", ok, ""},
+		{acl, "S3", "text/xml; charset=utf-8", ok, ""},
+		{acl, "S3", "text/html; charset=utf-8", "<!DOCTYPE html><html>", "Content-Type text/html; charset=utf-8 where"},
+		{acl, "S3", "application/xml", "", "an empty answer"},
+		{acl, "S3", "", "<html><head><title>Login", "an HTML page"},
+		{acl, "S3", "application/xml", "<ListBucketResult>", "root element <ListBucketResult>"},
+		{acl, "S3", "application/xml", "<Error><Code>InternalError</Code>", ""},
+		{acl, "STS", "text/xml", "<Error><Code>InternalError</Code>", "root element <Error>"},
+		{accounts, "Organizations", "text/html", `{"Accounts":[]}`, ""},
+		{accounts, "Organizations", "application/x-amz-json-1.1", "", "an empty answer where a JSON object"},
+		{accounts, "Organizations", "application/x-amz-json-1.1", "<html>", "not a JSON object"},
+		{accounts, "Organizations", "application/x-amz-json-1.1", "[]", "not a JSON object"},
+	} {
+		got := headProblem(tc.spec, tc.service, tc.ct, []byte(tc.head))
+		if tc.problem == "" && got != "" || tc.problem != "" && !strings.HasPrefix(got, tc.problem) {
+			t.Errorf("%s %q %q: %q, want %q", tc.service, tc.ct, tc.head, got, tc.problem)
+		}
+	}
+}
+
+// TestAWSErrorText: answers that were not documents and attempts that
+// timed out read as what happened, with the attempts made.
+func TestAWSErrorText(t *testing.T) {
+	ae := &answer.Error{Operation: "GetBucketAcl", Problem: "an HTML page where a <AccessControlPolicy> document was expected", Excerpt: "<html>"}
+	wrapped := fmt.Errorf("operation error S3: GetBucketAcl: %w", &retry.MaxAttemptsError{Attempt: 10, Err: ae})
+	if got := awsErrorText(wrapped); got != "an HTML page where a <AccessControlPolicy> document was expected; it began: <html> (after 10 attempts)" {
+		t.Errorf("%q", got)
+	}
+	timedOut := &timedOutCallError{attempts: 3, err: attemptTimeoutError{after: 30e9}}
+	if got := awsErrorText(fmt.Errorf("op: %w", timedOut)); got != "no complete answer within 30s (3 attempts timed out)" {
+		t.Errorf("%q", got)
+	}
+	if timedOut.RetryableError() || !errors.As(timedOut, new(attemptTimeoutError)) {
+		t.Error("a call whose attempts timed out is retried, or hides why")
+	}
+}
