@@ -44,6 +44,37 @@ func TestHeadProblem(t *testing.T) {
 	}
 }
 
+// TestPageGuard: a token followed before fails at once; pages bringing
+// nothing new fail after maxPagesWithoutProgress; an empty page now and
+// then does not.
+func TestPageGuard(t *testing.T) {
+	var g pageGuard
+	for i, step := range []struct {
+		token    string
+		progress bool
+	}{{"a", true}, {"b", false}, {"c", true}, {"", false}} {
+		if err := g.next(step.token, step.progress); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	g = pageGuard{}
+	_ = g.next("a", true)
+	_ = g.next("b", true)
+	if err := g.next("a", true); err == nil || !strings.Contains(err.Error(), "already followed") {
+		t.Errorf("a cycle of tokens: %v", err)
+	}
+	g = pageGuard{}
+	var err error
+	pages := 0
+	for err == nil && pages < 100 {
+		pages++
+		err = g.next(fmt.Sprint("t", pages), false)
+	}
+	if err == nil || pages != maxPagesWithoutProgress {
+		t.Errorf("fresh tokens, nothing new: %d pages, %v", pages, err)
+	}
+}
+
 // TestAWSErrorText: answers that were not documents and attempts that
 // timed out read as what happened, with the attempts made.
 func TestAWSErrorText(t *testing.T) {

@@ -1,6 +1,7 @@
 package versionlist
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ownerscan/ownerscan/internal/answer"
 )
@@ -82,5 +85,62 @@ func TestEndlessPageStops(t *testing.T) {
 	srv.CloseClientConnections()
 	if n := sent.Load(); n > 2*MaxPageBytes {
 		t.Errorf("the server wrote %d bytes before the client hung up", n)
+	}
+}
+
+// scriptedPages is a Lister answering a fixed sequence of pages (the last
+// one again and again), for listings that do not advance.
+func scriptedPages(pages ...*s3.ListObjectVersionsOutput) (Lister, *atomic.Int64) {
+	var calls atomic.Int64
+	return listerFunc(func(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+		i := min(int(calls.Add(1))-1, len(pages)-1)
+		return pages[i], nil
+	}), &calls
+}
+
+func versionsPage(truncated bool, nextKey, nextVer string, keys ...string) *s3.ListObjectVersionsOutput {
+	out := &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(truncated), NextKeyMarker: aws.String(nextKey), NextVersionIdMarker: aws.String(nextVer)}
+	for _, k := range keys {
+		out.Versions = append(out.Versions, types.ObjectVersion{Key: aws.String(k), VersionId: aws.String(k + "-v")})
+	}
+	return out
+}
+
+// TestListingThatDoesNotAdvanceFails: markers that stay, go back, or come
+// round again, and truncated pages without entries for ever, end the
+// listing with an error after a few calls instead of running for ever.
+func TestListingThatDoesNotAdvanceFails(t *testing.T) {
+	empties := []*s3.ListObjectVersionsOutput{}
+	for i := range 20 {
+		empties = append(empties, versionsPage(true, fmt.Sprintf("k%03d", i), ""))
+	}
+	for _, tc := range []struct {
+		name  string
+		pages []*s3.ListObjectVersionsOutput
+	}{
+		{"same markers", []*s3.ListObjectVersionsOutput{versionsPage(true, "b", "2", "a", "b")}},
+		{"markers go back", []*s3.ListObjectVersionsOutput{versionsPage(true, "b", "2", "a", "b"), versionsPage(true, "a", "1")}},
+		{"version markers cycle", []*s3.ListObjectVersionsOutput{versionsPage(true, "b", "1", "a", "b"),
+			versionsPage(true, "b", "2", "b"), versionsPage(true, "b", "3", "b"), versionsPage(true, "b", "1", "b")}},
+		{"empty pages", empties},
+	} {
+		c, calls := scriptedPages(tc.pages...)
+		err := ListAll(context.Background(), c, "bucket", Options{Parallelism: 1}, func(*Page) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "does not advance") && !strings.Contains(err.Error(), "listed after key-marker") {
+			t.Errorf("%s: err %v", tc.name, err)
+		}
+		if n := calls.Load(); n > maxEmptyPages+1 {
+			t.Errorf("%s: %d calls before giving up", tc.name, n)
+		}
+	}
+	// Many versions of one key over many pages advance.
+	var pages []*s3.ListObjectVersionsOutput
+	for i := range 30 {
+		pages = append(pages, versionsPage(true, "k", fmt.Sprint(i), "k"))
+	}
+	pages = append(pages, versionsPage(false, "", "", "k"))
+	c, _ := scriptedPages(pages...)
+	if err := ListAll(context.Background(), c, "bucket", Options{Parallelism: 1}, func(*Page) error { return nil }); err != nil {
+		t.Errorf("one key over 31 pages: %v", err)
 	}
 }
