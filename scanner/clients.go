@@ -21,8 +21,9 @@ const (
 	// maxAttempts per call: throttling bursts of a busy organization are
 	// ridden out rather than turned into failed buckets.
 	maxAttempts = 10
-	// maxBackoff caps the (jittered, exponential) wait between attempts.
-	maxBackoff = 5 * time.Second
+	// DefaultMaxBackoff caps the (jittered, exponential) wait between
+	// attempts (Options.MaxBackoff).
+	DefaultMaxBackoff = 5 * time.Second
 	// DefaultAttemptTimeout bounds one attempt, from sending the request
 	// to the last byte of the answer (Options.AttemptTimeout): a stalled
 	// or dripping answer is given up and retried, at most
@@ -38,7 +39,7 @@ const (
 // 64 calls in flight, a throttling burst would drain the 500-token quota in
 // seconds and every later retry would fail at once with "retry quota
 // exceeded", losing buckets. The server's throttling is the rate limit.
-func newRetryer() aws.Retryer {
+func newRetryer(maxBackoff time.Duration) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxBackoff
@@ -73,13 +74,20 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 	base.HTTPClient = httpClient
 	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
 		addBudget(b), addAnswerGuards, addAttemptLimits)
-	base.Retryer = newRetryer
+	base.Retryer = func() aws.Retryer { return newRetryer(DefaultMaxBackoff) }
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
 	if base.Region == "" {
 		base.Region = "us-east-1"
 	}
 	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
+}
+
+// withMaxBackoff sets the longest wait between two attempts of a call
+// (Options.MaxBackoff).
+func (c *awsClients) withMaxBackoff(d time.Duration) *awsClients {
+	c.base.Retryer = func() aws.Retryer { return newRetryer(d) }
+	return c
 }
 
 // withRateLimits paces every client's requests by service (Options.RateLimits).

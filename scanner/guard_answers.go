@@ -142,7 +142,11 @@ func headProblem(spec answerSpec, service, contentType string, head []byte) stri
 		return ""
 	}
 	if contentType != "" && !isXMLMediaType(contentType) {
-		return "Content-Type " + contentType + " where a <" + spec.root + "> document was expected"
+		what := "Content-Type " + contentType
+		if mt, _, _ := mime.ParseMediaType(contentType); mt == "text/html" {
+			what = "an HTML page (" + what + ")"
+		}
+		return what + " where a <" + spec.root + "> document was expected"
 	}
 	if root, _ := answer.XMLRoot(head); root == "Error" && service == "S3" {
 		// S3's error document sent with status 200: the SDK treats it as

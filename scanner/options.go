@@ -55,6 +55,10 @@ type Options struct {
 	// AttemptTimeout bounds one attempt of a call, from sending the
 	// request to the last byte of the answer; 0 means DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
+	// MaxBackoff is the longest wait between two attempts of a call
+	// (waits grow exponentially up to it, jittered); 0 means
+	// DefaultMaxBackoff.
+	MaxBackoff time.Duration
 }
 
 // DefaultOptions returns the options of an empty configuration file.
@@ -68,6 +72,7 @@ func DefaultOptions() Options {
 		Concurrency:              DefaultConcurrency,
 		RateLimits:               DefaultRateLimits(),
 		AttemptTimeout:           DefaultAttemptTimeout,
+		MaxBackoff:               DefaultMaxBackoff,
 	}
 }
 
@@ -141,14 +146,26 @@ func (o Options) Validate() error {
 	if o.AttemptTimeout != 0 && (o.AttemptTimeout < minAttemptTimeout || o.AttemptTimeout > maxAttemptTimeout) {
 		return fmt.Errorf("attempt timeout: must be 0 (the default, %v) or %v to %v, got %v", DefaultAttemptTimeout, minAttemptTimeout, maxAttemptTimeout, o.AttemptTimeout)
 	}
+	if o.MaxBackoff < 0 || o.MaxBackoff > maxMaxBackoff {
+		return fmt.Errorf("max backoff: must be 0 (the default, %v) to %v, got %v", DefaultMaxBackoff, maxMaxBackoff, o.MaxBackoff)
+	}
 	return nil
 }
 
-// Bounds of Options.AttemptTimeout other than 0.
+// Bounds of Options.AttemptTimeout other than 0, and of Options.MaxBackoff.
 const (
 	minAttemptTimeout = 10 * time.Millisecond
 	maxAttemptTimeout = 10 * time.Minute
+	maxMaxBackoff     = time.Minute
 )
+
+// maxBackoff is the MaxBackoff in effect.
+func (o Options) maxBackoff() time.Duration {
+	if o.MaxBackoff == 0 {
+		return DefaultMaxBackoff
+	}
+	return o.MaxBackoff
+}
 
 // attemptTimeout is the AttemptTimeout in effect.
 func (o Options) attemptTimeout() time.Duration {

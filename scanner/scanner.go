@@ -77,7 +77,8 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
 	}
 	return newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b).withRateLimits(opts.RateLimits), b
+		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b).
+			withRateLimits(opts.RateLimits).withMaxBackoff(opts.maxBackoff()), b
 	}), nil
 }
 

@@ -86,9 +86,12 @@ func SizeText(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// TooLarge is the error of an answer longer than limit bytes.
+// TooLarge is the error of an answer longer than limit bytes. It is not
+// retried: limits are at least twice the largest real answer, so this is
+// no glitch of a real one, and each attempt would read the limit again.
 func TooLarge(op string, limit int64, head []byte) *Error {
-	return &Error{Operation: op, Problem: "answer larger than " + SizeText(limit) + ", far more than this operation ever returns", Excerpt: Excerpt(head)}
+	return &Error{Operation: op, Final: true, Excerpt: Excerpt(head),
+		Problem: "answer larger than " + SizeText(limit) + ", far more than this operation ever returns"}
 }
 
 // Limit returns body reading at most limit bytes: a read past them fails
