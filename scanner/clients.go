@@ -73,7 +73,7 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 	base := cfg.Copy()
 	base.HTTPClient = httpClient
 	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
-		addBudget(b), addAnswerGuards, addAttemptLimits)
+		addBudget(b), addAnswerGuards(newLargeAnswerSlots()), addAttemptLimits)
 	base.Retryer = func() aws.Retryer { return newRetryer(DefaultMaxBackoff) }
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""

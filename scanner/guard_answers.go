@@ -40,8 +40,8 @@ import (
 // following one would send signed requests elsewhere (a 307 to itself
 // made the SDK's client loop at thousands of requests a second).
 
-// answerGuard: see above.
-type answerGuard struct{}
+// answerGuard: see above. large is the scan's largeAnswers.
+type answerGuard struct{ large chan struct{} }
 
 func (answerGuard) ID() string { return "ownerscan.AnswerGuard" }
 
@@ -56,7 +56,7 @@ const (
 	maxHeadBytes = 4 << 10 // the root element must start within this much
 )
 
-func (answerGuard) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+func (g answerGuard) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
@@ -81,6 +81,9 @@ func (answerGuard) HandleDeserialize(ctx context.Context, in middleware.Deserial
 		limit = spec.limit
 	}
 	body := answer.Limit(resp.Body, limit, op)
+	if known && spec.largeAt > 0 {
+		body = &gatedBody{ReadCloser: body, ctx: ctx, slots: g.large, before: spec.largeAt}
+	}
 	resp.Body = body
 	if !known || spec.format == formatNone {
 		return out, md, nil
@@ -99,6 +102,58 @@ func (answerGuard) HandleDeserialize(ctx context.Context, in middleware.Deserial
 		return out, md, e
 	}
 	return out, md, nil
+}
+
+// largeAnswers is how many answers of a scan may be read past their
+// operation's largeAt at once (answerSpec): one. The SDK parses an answer
+// as it reads it, so a ListBuckets page of 8 MiB is about 10 MiB of parsed
+// buckets; with every account's ListBuckets answered by a page that never
+// ends, 64 of them at once would be most of a GiB. Real answers that large
+// (thousands of buckets in one account) are rare and wait their turn.
+const largeAnswers = 1
+
+// gatedBody holds one of the scan's large-answer slots from the moment
+// more than before bytes were read until the body ends or is closed. A
+// wait for the slot ends with ctx (the call's).
+type gatedBody struct {
+	io.ReadCloser
+	ctx     context.Context
+	slots   chan struct{}
+	before  int64 // bytes that may be read without a slot
+	holding bool
+}
+
+func (b *gatedBody) Read(p []byte) (int, error) {
+	if b.before <= 0 && !b.holding {
+		select {
+		case b.slots <- struct{}{}:
+			b.holding = true
+		case <-b.ctx.Done():
+			return 0, b.ctx.Err()
+		}
+	}
+	if !b.holding && int64(len(p)) > b.before {
+		p = p[:b.before]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.before -= int64(n)
+	if err != nil {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *gatedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}
+
+func (b *gatedBody) release() {
+	if b.holding {
+		b.holding = false
+		<-b.slots
+	}
 }
 
 // replayBody is a body whose first bytes were already read.
@@ -226,11 +281,17 @@ func isTransportFailure(err error) bool {
 		errors.As(err, &conn) || errors.As(err, &netErr)
 }
 
-// addAnswerGuards is an APIOptions entry installing answerGuard and
-// answerCheck.
-func addAnswerGuards(s *middleware.Stack) error {
-	if err := s.Deserialize.Add(answerGuard{}, middleware.After); err != nil {
-		return err
+// addAnswerGuards returns the APIOptions entry installing answerGuard and
+// answerCheck, with large (made by newLargeAnswerSlots) shared by every
+// client of a scan.
+func addAnswerGuards(large chan struct{}) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		if err := s.Deserialize.Add(answerGuard{large: large}, middleware.After); err != nil {
+			return err
+		}
+		return s.Deserialize.Insert(answerCheck{}, "OperationDeserializer", middleware.Before)
 	}
-	return s.Deserialize.Insert(answerCheck{}, "OperationDeserializer", middleware.Before)
 }
+
+// newLargeAnswerSlots makes the large-answer slots of one scan.
+func newLargeAnswerSlots() chan struct{} { return make(chan struct{}, largeAnswers) }

@@ -46,6 +46,11 @@ const (
 	orgPageAnswerLimit = 1 << 20
 	errorAnswerLimit   = 64 << 10
 	otherAnswerLimit   = 8 << 20
+	// largeAnswerAt is where a ListBuckets answer counts as large (about
+	// 1,300 buckets; most accounts have far fewer): reading past it takes
+	// a large-answer slot. The fast ListObjectVersions decoder has its own
+	// (versionlist).
+	largeAnswerAt = 256 << 10
 	// maxVersionsPerPage is the most entries a ListObjectVersions page
 	// holds, whatever MaxKeys asked for.
 	maxVersionsPerPage = 1000
@@ -65,6 +70,9 @@ type answerSpec struct {
 	format answerFormat
 	root   string // formatXML: the root element's local name
 	limit  int64  // body size limit in bytes
+	// largeAt, when not 0, is the size past which reading the answer
+	// takes one of the scan's few large-answer slots (gatedBody).
+	largeAt int64
 	// secret: the answer holds credentials, so errors about a document
 	// that looks like the right one show no excerpt of it.
 	secret bool
@@ -77,7 +85,7 @@ type answerSpec struct {
 // answerSpecs are keyed by service ID and operation name, as the SDK's
 // middleware metadata names them ("S3", "ListBuckets").
 var answerSpecs = map[[2]string]answerSpec{
-	{"S3", "ListBuckets"}: {format: formatXML, root: "ListAllMyBucketsResult", limit: listingAnswerLimit, check: func(r any) string {
+	{"S3", "ListBuckets"}: {format: formatXML, root: "ListAllMyBucketsResult", limit: listingAnswerLimit, largeAt: largeAnswerAt, check: func(r any) string {
 		if out, ok := r.(*s3.ListBucketsOutput); ok && (out.Owner == nil || aws.ToString(out.Owner.ID) == "") {
 			return "no Owner ID in the answer"
 		}

@@ -1,10 +1,13 @@
 package scanner
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
@@ -90,5 +93,45 @@ func TestAWSErrorText(t *testing.T) {
 	}
 	if timedOut.RetryableError() || !errors.As(timedOut, new(attemptTimeoutError)) {
 		t.Error("a call whose attempts timed out is retried, or hides why")
+	}
+}
+
+// TestGatedBody: past its first bytes, a body waits for the large-answer
+// slot while another holds it, gets it once that one is closed, and gives
+// up when its call ends.
+func TestGatedBody(t *testing.T) {
+	slots := make(chan struct{}, 1)
+	body := func(ctx context.Context) *gatedBody {
+		return &gatedBody{ReadCloser: io.NopCloser(strings.NewReader("0123456789")), ctx: ctx, slots: slots, before: 4}
+	}
+	first := body(context.Background())
+	if got, err := io.ReadAll(first); string(got) != "0123456789" || err != nil {
+		t.Fatalf("%q %v", got, err)
+	}
+	holder := body(context.Background())
+	buf := make([]byte, 8)
+	if n, _ := holder.Read(buf); n != 4 {
+		t.Fatalf("read %d bytes before the gate, want 4", n)
+	}
+	if _, err := holder.Read(buf); err != nil || !holder.holding {
+		t.Fatalf("holder: %v, holding %v", err, holder.holding)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	waiter := body(ctx)
+	waiter.Read(buf)
+	done := make(chan error, 1)
+	go func() { _, err := waiter.Read(buf); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("read past the gate while the slot is held: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiter: %v", err)
+	}
+	holder.Close()
+	if len(slots) != 0 {
+		t.Error("the slot was not given back")
 	}
 }

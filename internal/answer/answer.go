@@ -138,26 +138,26 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 func (l *limitedBody) Close() error { return l.body.Close() }
 
 // AppendAll appends what r holds to dst, up to limit bytes, and returns the
-// extended slice. More than limit bytes is TooLarge. Unlike io.ReadAll and
-// bytes.Buffer, dst grows at most to limit (plus a little), never to twice
-// an answer that was cut off: a buffer's size is bounded by the limit.
+// extended slice. More than limit bytes is TooLarge: the slice then holds
+// every byte read so far (limit and at most one read more), so that a
+// caller may go on reading with a larger limit. Unlike io.ReadAll and
+// bytes.Buffer, dst grows at most to one byte past the limit, never to
+// twice an answer that was cut off.
 func AppendAll(dst []byte, r io.Reader, limit int, op string) ([]byte, error) {
-	const minRead = 512
 	start := len(dst)
 	for {
-		if cap(dst)-len(dst) < minRead {
-			size := min(max(2*cap(dst), cap(dst)+minRead), start+limit+minRead)
-			if size <= cap(dst) {
-				size = cap(dst) + minRead
-			}
-			grown := make([]byte, len(dst), size)
+		if len(dst) == cap(dst) {
+			// Double, but never past one byte more than the limit: that
+			// byte is how a body too large shows.
+			size := min(max(2*cap(dst), 512), start+limit+1)
+			grown := make([]byte, len(dst), max(size, len(dst)+1))
 			copy(grown, dst)
 			dst = grown
 		}
 		n, err := r.Read(dst[len(dst):cap(dst)])
 		dst = dst[:len(dst)+n]
 		if len(dst)-start > limit {
-			return dst[:start+limit], TooLarge(op, int64(limit), dst[start:])
+			return dst, TooLarge(op, int64(limit), dst[start:])
 		}
 		if errors.Is(err, io.EOF) {
 			return dst, nil

@@ -63,7 +63,7 @@ func TestAppendAll(t *testing.T) {
 	const limit = 1 << 20
 	buf, err := AppendAll(nil, endless{}, limit, "Op")
 	var ae *Error
-	if !errors.As(err, &ae) || len(buf) != limit || cap(buf) > limit+1024 {
+	if !errors.As(err, &ae) || len(buf) <= limit || cap(buf) > limit+1 {
 		t.Fatalf("len %d cap %d err %v", len(buf), cap(buf), err)
 	}
 	body := bytes.Repeat([]byte("y"), limit)

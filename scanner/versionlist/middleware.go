@@ -113,7 +113,7 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		// Room for the whole body and the read that sees its end.
 		buf = make([]byte, 0, n)
 	}
-	buf, readErr := answer.AppendAll(buf, resp.Body, MaxPageBytes, opName)
+	buf, readErr := readPage(ctx, buf, resp.Body)
 	*bufp = buf
 	resp.Body.Close()
 	var tooLarge *answer.Error
@@ -145,6 +145,46 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	return out, md, err
 }
 
+// largeBodyBytes is where a page counts as large: far above what 1,000
+// versions of ordinary keys take (200-400 KB). Reading a body past it takes
+// one of the largeBodies slots.
+const largeBodyBytes = 1 << 20
+
+// largeBodies bounds how many bodies are read past largeBodyBytes at once
+// in the process: one. bodyReaders alone would let 8 buffers grow to
+// MaxPageBytes: with every page of 100 buckets answered by a page that
+// never ends, that was over 200 MiB. Real pages that large are rare (keys
+// near the 1,024-byte maximum), so they queue here at no cost elsewhere.
+var largeBodies = make(chan struct{}, 1)
+
+// readPage appends the body of a page to buf, up to MaxPageBytes, taking a
+// largeBodies slot for the part past largeBodyBytes.
+func readPage(ctx context.Context, buf []byte, body io.Reader) ([]byte, error) {
+	start := len(buf)
+	buf, err := answer.AppendAll(buf, body, largeBodyBytes, opName)
+	if !errors.As(err, new(*answer.Error)) {
+		return buf, err
+	}
+	select {
+	case largeBodies <- struct{}{}:
+	case <-ctx.Done():
+		return buf, ctx.Err()
+	}
+	defer func() { <-largeBodies }()
+	if size := start + MaxPageBytes + 1; cap(buf) < size {
+		// One buffer for the rest, rather than doubling to it: an endless
+		// body would leave 2, 4 and 8 MiB behind for the collector.
+		buf = append(make([]byte, 0, size), buf...)
+	}
+	buf, err = answer.AppendAll(buf, body, MaxPageBytes-(len(buf)-start), opName)
+	if errors.As(err, new(*answer.Error)) {
+		// Nothing of it is needed: let it go before the next large body
+		// takes the slot.
+		return nil, answer.TooLarge(opName, MaxPageBytes, buf[start:])
+	}
+	return buf, err
+}
+
 // opName is the operation this package calls, as errors name it.
 const opName = "ListObjectVersions"
 
@@ -168,10 +208,10 @@ func checkSDKPage(body []byte, result any) string {
 	return ""
 }
 
-// putBody returns a body buffer to the pool unless it grew unusually large
-// (past what a page of ordinary keys needs).
+// putBody returns a body buffer to the pool unless it grew past what a page
+// of ordinary keys needs (largeBodyBytes): the pool would keep it alive.
 func putBody(b *[]byte) {
-	if cap(*b) <= 2<<20 {
+	if cap(*b) <= largeBodyBytes {
 		*b = (*b)[:0]
 		bodyPool.Put(b)
 	}
