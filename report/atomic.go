@@ -19,28 +19,46 @@ const fileMode = 0o600
 // dirMode is the mode of an output folder created by this package.
 const dirMode = 0o700
 
+// Suffixes of the files this package keeps beside the reports while it
+// writes them: temporary files (".NAME.RANDOM.tmp", the new content) and,
+// during a commit, the previous files set aside (".NAME.RANDOM.old").
+const (
+	tempSuffix   = ".tmp"
+	backupSuffix = ".old"
+)
+
+// probeName is the file EnsureDir creates and removes to prove the folder
+// is writable.
+const probeName = "ownerscan-probe"
+
 // bufferSize is the write buffer of each report file. 64 KiB keeps the
 // number of write syscalls low for objects.csv without holding much memory.
 const bufferSize = 64 << 10
 
 // EnsureDir creates dir (mode 0700, with any missing parents) if it does not
-// exist, and proves that report files can be created in it by creating and
-// removing a probe file the same way the reports are created. The CLI calls
-// it before the first API call, so that an unusable output folder is a usage
-// error rather than a scan thrown away at the end.
+// exist, proves that report files can be created in it by creating and
+// removing a probe file the same way the reports are created, and checks
+// that no report name in it is taken by something a report cannot replace
+// (a folder named report.json, say). The CLI calls it before the first API
+// call, so that an unusable output folder is a usage error rather than a
+// scan thrown away at the end.
 func EnsureDir(dir string) error {
 	if err := mkdirOutput(dir); err != nil {
 		return err
 	}
-	f, tmp, err := openTemp(dir, "ownerscan-probe")
+	f, tmp, err := openTemp(dir, probeName)
 	if err != nil {
 		return fmt.Errorf("report: output dir %s is not writable: %w", dir, err)
 	}
 	cerr := f.Close()
-	if err := errors.Join(cerr, os.Remove(tmp)); err != nil {
+	rerr := os.Remove(tmp)
+	if errors.Is(rerr, fs.ErrNotExist) {
+		rerr = nil // another run's clean-up of dead runs' files took it
+	}
+	if err := errors.Join(cerr, rerr); err != nil {
 		return fmt.Errorf("report: output dir %s: probe file: %w", dir, err)
 	}
-	return nil
+	return checkFinalNames(dir, reportFileNames())
 }
 
 // mkdirOutput creates the output folder if missing and checks that it is a
@@ -100,7 +118,7 @@ func openTemp(dir, name string) (*os.File, string, error) {
 		if suffix, err = randomSuffix(); err != nil {
 			return nil, "", err
 		}
-		tmp := filepath.Join(dir, "."+name+"."+suffix+".tmp")
+		tmp := filepath.Join(dir, "."+name+"."+suffix+tempSuffix)
 		var f *os.File
 		f, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fileMode)
 		if err == nil {

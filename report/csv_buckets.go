@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -17,6 +16,10 @@ var bucketsHeader = []string{
 	"foreign_owners", "error",
 }
 
+// fullTextNote ends a cut cell of findings.csv or buckets.csv: report.json
+// keeps every text and list whole.
+const fullTextNote = "full text in report.json"
+
 // cellSeparator joins the items of a list flattened into one cell.
 const cellSeparator = ";"
 
@@ -25,7 +28,7 @@ const cellSeparator = ";"
 // grantsCell and foreignOwnersCell); report.json keeps them structured, with
 // the sample keys.
 func writeBucketsCSV(w io.Writer, doc *Document) error {
-	rw := newRowWriter(w)
+	rw := newRowWriter(w, fullTextNote)
 	if err := rw.header(bucketsHeader); err != nil {
 		return err
 	}
@@ -56,11 +59,16 @@ func writeBucketsCSV(w io.Writer, doc *Document) error {
 // by ";", e.g. "AllUsers:READ;member 222222222222 (AccountB):READ;
 // external 79a59df9...:WRITE;LogDelivery:WRITE".
 func grantsCell(grants []scanner.Grant) string {
+	return capList(grantItems(grants), cellSeparator)
+}
+
+// grantItems names each grant "grantee:PERMISSION".
+func grantItems(grants []scanner.Grant) []string {
 	parts := make([]string, len(grants))
 	for i, g := range grants {
 		parts[i] = grantee(g) + ":" + g.Permission
 	}
-	return strings.Join(parts, cellSeparator)
+	return parts
 }
 
 // grantee names the grantee of a grant for a human.
@@ -85,6 +93,11 @@ func grantee(g scanner.Grant) string {
 // e.g. "333333333333 (AccountC): 12 objects, 3400 bytes;external 79a5...: 1
 // object, 10 bytes".
 func foreignOwnersCell(owners []scanner.ForeignOwner) string {
+	return capList(foreignOwnerItems(owners), cellSeparator)
+}
+
+// foreignOwnerItems names each foreign owner with its counts.
+func foreignOwnerItems(owners []scanner.ForeignOwner) []string {
 	parts := make([]string, len(owners))
 	for i, o := range owners {
 		who := "external " + o.CanonicalID
@@ -93,7 +106,7 @@ func foreignOwnersCell(owners []scanner.ForeignOwner) string {
 		}
 		parts[i] = fmt.Sprintf("%s: %s, %s", who, plural(o.Objects, "object"), plural(o.Bytes, "byte"))
 	}
-	return strings.Join(parts, cellSeparator)
+	return parts
 }
 
 // accountLabel is "id (name)", or the id alone when the name is unknown.

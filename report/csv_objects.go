@@ -45,7 +45,7 @@ func NewObjectsCSV(dir string) (*ObjectsCSV, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &ObjectsCSV{file: f, rows: newRowWriter(f.buffered())}
+	o := &ObjectsCSV{file: f, rows: newRowWriter(f.buffered(), "")}
 	if err := o.rows.header(objectsHeader); err != nil {
 		f.abort()
 		return nil, fmt.Errorf("report: write objects.csv: %w", err)

@@ -136,7 +136,30 @@ const (
 	logRemediation     = "- Grant logging.s3.amazonaws.com s3:PutObject in the bucket policy.\n- Then remove the LogDelivery grants: aws s3api put-bucket-acl --bucket a-access-logs --acl private"
 )
 
+// fixtureGrantSubjects are the subjects of the fixture's BUCKET_ACL_GRANT
+// findings, by title, in the form the scanner uses.
+var fixtureGrantSubjects = map[string]string{
+	"Bucket ACL grants READ to AllUsers":                                             "grantee=http://acs.amazonaws.com/groups/global/AllUsers permission=READ",
+	"Bucket ACL grants READ to AuthenticatedUsers":                                   "grantee=http://acs.amazonaws.com/groups/global/AuthenticatedUsers permission=READ",
+	"Bucket ACL grants READ to group http://acs.amazonaws.com/groups/s3/FutureGroup": "grantee=http://acs.amazonaws.com/groups/s3/FutureGroup permission=READ",
+	"Bucket ACL grants WRITE to external account " + canonExt[:12] + "...":           "grantee=" + canonExt + " permission=WRITE",
+	"Bucket ACL grants READ to member account 333333333333 (AccountC)":               "grantee=" + canonC + " permission=READ",
+	"Bucket ACL grants READ_ACP to LogDelivery":                                      "grantee=http://acs.amazonaws.com/groups/s3/LogDelivery permission=READ_ACP",
+	"Bucket ACL grants WRITE to LogDelivery":                                         "grantee=http://acs.amazonaws.com/groups/s3/LogDelivery permission=WRITE",
+}
+
+// fixtureFindings are the findings of fixtureResult, each with the ID the
+// scanner would give it.
 func fixtureFindings() []scanner.Finding {
+	list := fixtureFindingList()
+	for i := range list {
+		f := &list[i]
+		f.ID = scanner.FindingID(f.Type, f.AccountID, f.Bucket, f.Region, fixtureGrantSubjects[f.Title])
+	}
+	return list
+}
+
+func fixtureFindingList() []scanner.Finding {
 	enforce := func(bucket string) string { return strings.Replace(enforceRemediation, "%s", bucket, 1) }
 	return []scanner.Finding{
 		{Type: scanner.FindingBucketACLGrant, Severity: scanner.SeverityCritical, AccountID: "222222222222", Bucket: "b-public-site", Region: "us-west-2",

@@ -67,7 +67,7 @@ func quoteLine(s string) string {
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	res := fixtureResult()
-	if err := Write(dir, res, fixtureTool, []Format{FormatJSON, FormatCSV}); err != nil {
+	if err := Write(dir, res, fixtureTool, allFormats()); err != nil {
 		t.Fatal(err)
 	}
 	objects, err := NewObjectsCSV(dir)
@@ -83,7 +83,7 @@ func TestGolden(t *testing.T) {
 	if err := objects.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile} {
+	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
 		t.Run(name, func(t *testing.T) {
 			got, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
@@ -104,16 +104,25 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// allFormats lists every format of Formats.
+func allFormats() []Format {
+	var out []Format
+	for _, f := range Formats {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
 // TestReportsAreDeterministic writes the reports twice into two folders and
 // expects the same bytes: nothing but the Result decides the content.
 func TestReportsAreDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
-		if err := Write(dir, fixtureResult(), fixtureTool, []Format{FormatCSV, FormatJSON}); err != nil {
+		if err := Write(dir, fixtureResult(), fixtureTool, allFormats()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile} {
+	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
 		x, _ := os.ReadFile(filepath.Join(a, name))
 		y, _ := os.ReadFile(filepath.Join(b, name))
 		if len(x) == 0 || !bytes.Equal(x, y) {

@@ -17,18 +17,39 @@ const SchemaVersion = 1
 
 // Document is report.json: the schema version, the tool that wrote it, and
 // the scan result, whose fields are flattened to the top level in the order
-// of DESIGN.md (started_at, finished_at, complete, organization, summary,
-// accounts, buckets, findings).
+// of the README (started_at, finished_at, complete, organization, summary,
+// accounts, buckets, findings), then, when the scan was compared with a
+// baseline report, baseline, resolved_findings and unverified_findings.
 type Document struct {
 	SchemaVersion int  `json:"schema_version"`
 	Tool          Tool `json:"tool"`
 	*scanner.Result
+
+	// Set only with a baseline (see Compare); absent from report.json
+	// otherwise.
+	Baseline           *Baseline         `json:"baseline,omitzero"`
+	ResolvedFindings   []scanner.Finding `json:"resolved_findings,omitzero"`
+	UnverifiedFindings []scanner.Finding `json:"unverified_findings,omitzero"`
 }
 
-// newDocument wraps a normalised copy of res; res itself is not modified.
-func newDocument(res *scanner.Result, tool Tool) *Document {
-	return &Document{SchemaVersion: SchemaVersion, Tool: tool, Result: normalize(res)}
+// NewDocument wraps a normalised copy of res for writing; res itself is not
+// modified. With a comparison (nil: none), the findings are the
+// comparison's, each marked new or unchanged, and the document carries the
+// baseline, the resolved and the unverified findings.
+func NewDocument(res *scanner.Result, tool Tool, cmp *Comparison) *Document {
+	doc := &Document{SchemaVersion: SchemaVersion, Tool: tool, Result: normalize(res)}
+	if cmp != nil {
+		doc.Findings = nonNil(cmp.Findings)
+		base := cmp.Baseline
+		base.StartedAt = base.StartedAt.UTC()
+		doc.Baseline = &base
+		doc.ResolvedFindings = nonNil(cmp.Resolved)
+		doc.UnverifiedFindings = nonNil(cmp.Unverified)
+	}
+	return doc
 }
+
+func newDocument(res *scanner.Result, tool Tool) *Document { return NewDocument(res, tool, nil) }
 
 // writeJSON writes doc indented, with a final newline. HTML characters are
 // not escaped (the file is not embedded in HTML, and keys stay readable);
@@ -46,6 +67,7 @@ func writeJSON(w io.Writer, doc *Document) error {
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
+	// The head leaves out the baseline fields, which follow the lists.
 	if err := enc.Encode(&Document{SchemaVersion: doc.SchemaVersion, Tool: doc.Tool, Result: &head}); err != nil {
 		return err
 	}
@@ -62,7 +84,29 @@ func writeJSON(w io.Writer, doc *Document) error {
 	if err := writeJSONList(bw, "buckets", doc.Buckets, ",\n"); err != nil {
 		return err
 	}
-	if err := writeJSONList(bw, "findings", doc.Findings, "\n}\n"); err != nil {
+	if doc.Baseline == nil {
+		if err := writeJSONList(bw, "findings", doc.Findings, "\n}\n"); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	if err := writeJSONList(bw, "findings", doc.Findings, ",\n"); err != nil {
+		return err
+	}
+	var base bytes.Buffer
+	benc := json.NewEncoder(&base)
+	benc.SetIndent("  ", "  ")
+	benc.SetEscapeHTML(false)
+	if err := benc.Encode(doc.Baseline); err != nil {
+		return err
+	}
+	bw.WriteString("  \"baseline\": ")
+	bw.Write(bytes.TrimSuffix(base.Bytes(), []byte("\n")))
+	bw.WriteString(",\n")
+	if err := writeJSONList(bw, "resolved_findings", nonNil(doc.ResolvedFindings), ",\n"); err != nil {
+		return err
+	}
+	if err := writeJSONList(bw, "unverified_findings", nonNil(doc.UnverifiedFindings), "\n}\n"); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -4,6 +4,9 @@ package report
 
 import "errors"
 
+// dirLockWorks says that LockDir really locks here: it does not.
+const dirLockWorks = false
+
 // ErrDirInUse is returned by LockDir when another process holds the lock.
 var ErrDirInUse = errors.New("in use by another ownerscan run")
 

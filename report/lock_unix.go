@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// dirLockWorks says that LockDir really locks here.
+const dirLockWorks = true
+
 // ErrDirInUse is returned by LockDir when another process holds the lock.
 var ErrDirInUse = errors.New("in use by another ownerscan run")
 

@@ -1,24 +1,25 @@
 // Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, the streamed objects.csv, and the human summary for stdout.
+// buckets.csv, the streamed objects.csv, the findings as OCSF and ASFF,
+// report.html, and the human summary for stdout; and it reads a report back
+// to compare a scan with it (Compare).
 //
-// Every file is written atomically (see EnsureDir and Write): a reader of the
-// output folder sees either the previous file or the new one, never a
-// truncated one, and never a file written through a link someone planted at
-// the final name. Files are created with mode 0600.
+// Every file is written atomically (see EnsureDir, Stage and
+// Staged.Commit): a reader of the output folder sees either the previous
+// file or the new one, never a truncated one, and never a file written
+// through a link someone planted at the final name; a run whose files
+// cannot all be put in place leaves the previous run's as they were. Files
+// are created with mode 0600.
 //
 // The writers keep the order the scanner gave (it sorts accounts, buckets and
 // findings) and take every time they write from the Result, so the same
 // Result always gives the same bytes. CSV cells are made safe for
-// spreadsheets by SafeCell.
+// spreadsheets by SafeCell and capped at maxCellBytes.
 package report
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -32,6 +33,9 @@ type Format string
 const (
 	FormatJSON Format = "json"
 	FormatCSV  Format = "csv"
+	FormatOCSF Format = "ocsf"
+	FormatASFF Format = "asff"
+	FormatHTML Format = "html"
 )
 
 // File names of the reports.
@@ -41,7 +45,10 @@ const (
 	BucketsCSVFile  = "buckets.csv"
 	// ObjectsCSVFile is streamed by ObjectsCSV while the scan runs; Write
 	// does not produce it.
-	ObjectsCSVFile = "objects.csv"
+	ObjectsCSVFile   = "objects.csv"
+	FindingsOCSFFile = "findings.ocsf.json"
+	FindingsASFFFile = "findings.asff.json"
+	ReportHTMLFile   = "report.html"
 )
 
 // FormatInfo describes one report format.
@@ -64,14 +71,32 @@ var Formats = []FormatInfo{
 		Files:       []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile},
 		Description: "one row per finding, per bucket, and per cross-account object version, for spreadsheets",
 	},
+	{
+		Name:        FormatOCSF,
+		Files:       []string{FindingsOCSFFile},
+		Description: "the findings as OCSF 1.6.0 Compliance Findings (class 2003), a JSON array, for security data lakes",
+	},
+	{
+		Name:        FormatASFF,
+		Files:       []string{FindingsASFFFile},
+		Description: "the findings in AWS Security Finding Format, a JSON array for aws securityhub batch-import-findings",
+	},
+	{
+		Name:        FormatHTML,
+		Files:       []string{ReportHTMLFile},
+		Description: "one self-contained page to open in a browser: summary, changes, findings, buckets, accounts; sortable and filterable",
+	},
 }
 
 // fileWriters maps each file Write produces to its writer. objects.csv has
 // none: it is streamed by ObjectsCSV during the scan.
 var fileWriters = map[string]func(io.Writer, *Document) error{
-	ReportJSONFile:  writeJSON,
-	FindingsCSVFile: writeFindingsCSV,
-	BucketsCSVFile:  writeBucketsCSV,
+	ReportJSONFile:   writeJSON,
+	FindingsCSVFile:  writeFindingsCSV,
+	BucketsCSVFile:   writeBucketsCSV,
+	FindingsOCSFFile: writeOCSF,
+	FindingsASFFFile: writeASFF,
+	ReportHTMLFile:   writeHTML,
 }
 
 // Tool names the program that wrote a report.
@@ -126,47 +151,92 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 }
 
 // WriteWithObjects writes the reports of the given formats into dir, as
-// Write does, and publishes the streamed objects (nil: none) with them.
+// Write does, and publishes the streamed objects (nil: none) with them: it
+// stages them (see Stage) and commits them (see Staged.Commit).
 //
 // What a reader of the folder can rely on: every file is written in full to
 // a temporary file beside its final name (".NAME.RANDOM.tmp"), and only
 // when all of them are on disk are they renamed into place. report.json is
-// the commit point: the previous report.json is removed before the first
-// rename and the new one is renamed last. So whenever report.json exists,
-// the other report files beside it are those of the same run, the run its
+// the commit point: the previous report.json goes before the first rename
+// and the new one is renamed last. So whenever report.json exists, the
+// other report files beside it are those of the same run, the run its
 // started_at names (provided no two runs write into one folder at once; see
 // LockDir). A reader that finds no report.json is looking at a folder being
-// written, or whose writer failed. No file is ever seen truncated. On error
-// no temporary file is left behind.
+// written, or whose writer died. No file is ever seen truncated. On error
+// the folder holds what it held before, and no temporary file is left.
 func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) error {
 	if res == nil {
-		return errors.New("report: write: nil result")
-	}
-	if len(formats) == 0 {
-		return errors.New("report: write: no format given")
-	}
-	for _, f := range formats {
-		if _, ok := lookupFormat(f); !ok {
-			return fmt.Errorf("report: write: unknown format %q (known: %s)", f, knownFormats())
-		}
-	}
-	if err := mkdirOutput(dir); err != nil {
-		return err
-	}
-	doc := newDocument(res, tool)
-
-	var staged []*atomicFile
-	var commitPoint *atomicFile // report.json, renamed last
-	abortAll := func() {
-		for _, f := range staged {
-			f.abort()
-		}
-		if commitPoint != nil {
-			commitPoint.abort()
-		}
 		if objects != nil {
 			objects.Abort()
 		}
+		return errors.New("report: write: nil result")
+	}
+	return WriteDocument(dir, NewDocument(res, tool, nil), formats, objects)
+}
+
+// WriteDocument writes doc (see NewDocument) as WriteWithObjects writes a
+// result: the same files, the same order, the same commit point.
+func WriteDocument(dir string, doc *Document, formats []Format, objects *ObjectsCSV) error {
+	s, err := StageDocument(dir, doc, formats, objects)
+	if err != nil {
+		return err
+	}
+	return s.Commit()
+}
+
+// Stage writes the reports of the given formats into temporary files in dir
+// (created with mode 0700 if missing) and stages the streamed objects (nil:
+// none) with them; nothing is renamed into place. Commit the result to
+// publish them, or Abort it. Report files of other formats (and objects.csv
+// when objects is nil) are retired by the commit, so the folder never holds
+// files of two runs side by side. On error nothing is left behind: the
+// temporary files, objects' included, are removed.
+func Stage(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) (*Staged, error) {
+	if res == nil {
+		if objects != nil {
+			objects.Abort()
+		}
+		return nil, errors.New("report: write: nil result")
+	}
+	return StageDocument(dir, NewDocument(res, tool, nil), formats, objects)
+}
+
+// StageDocument is Stage for a document made with NewDocument (a result
+// with its comparison to a baseline).
+func StageDocument(dir string, doc *Document, formats []Format, objects *ObjectsCSV) (*Staged, error) {
+	abortObjects := func() {
+		if objects != nil {
+			objects.Abort()
+		}
+	}
+	if doc == nil || doc.Result == nil {
+		abortObjects()
+		return nil, errors.New("report: write: nil document")
+	}
+	if len(formats) == 0 {
+		abortObjects()
+		return nil, errors.New("report: write: no format given")
+	}
+	for _, f := range formats {
+		if _, ok := lookupFormat(f); !ok {
+			abortObjects()
+			return nil, fmt.Errorf("report: write: unknown format %q (known: %s)", f, knownFormats())
+		}
+	}
+	if err := mkdirOutput(dir); err != nil {
+		abortObjects()
+		return nil, err
+	}
+
+	s := &Staged{dir: dir}
+	var commitPoint *atomicFile // report.json, renamed last
+	fail := func(err error) (*Staged, error) {
+		if commitPoint != nil {
+			s.files = append(s.files, commitPoint)
+		}
+		s.Abort()
+		abortObjects()
+		return nil, err
 	}
 	for _, info := range Formats {
 		if !slices.Contains(formats, info.Name) {
@@ -179,49 +249,35 @@ func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Form
 			}
 			f, err := createAtomic(dir, name)
 			if err != nil {
-				abortAll()
-				return err
+				return fail(err)
 			}
 			if name == ReportJSONFile {
 				commitPoint = f
 			} else {
-				staged = append(staged, f)
+				s.files = append(s.files, f)
 			}
 			if err := write(f.buffered(), doc); err != nil {
-				abortAll()
-				return fmt.Errorf("report: write %s: %w", name, err)
+				return fail(fmt.Errorf("report: write %s: %w", name, err))
 			}
 			if err := f.finish(); err != nil {
-				abortAll()
-				return err
+				return fail(err)
 			}
 		}
 	}
 	if objects != nil {
 		f, err := objects.stage()
 		if err != nil {
-			abortAll()
-			return err
+			return fail(err)
 		}
-		staged = append(staged, f)
-	}
-	// Everything is on disk. From here on the folder has no report.json
-	// until the new one is in place.
-	if err := os.Remove(filepath.Join(dir, ReportJSONFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		abortAll()
-		return fmt.Errorf("report: remove the previous %s: %w", ReportJSONFile, err)
+		s.files = append(s.files, f)
 	}
 	if commitPoint != nil {
-		staged = append(staged, commitPoint)
-		commitPoint = nil
+		s.files = append(s.files, commitPoint)
 	}
-	for i, f := range staged {
-		if err := f.commit(); err != nil {
-			for _, rest := range staged[i:] {
-				rest.abort()
-			}
-			return err
+	for _, name := range reportFileNames() {
+		if !slices.ContainsFunc(s.files, func(f *atomicFile) bool { return f.name == name }) {
+			s.retire = append(s.retire, name)
 		}
 	}
-	return nil
+	return s, nil
 }

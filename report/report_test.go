@@ -16,9 +16,9 @@ func TestParseFormats(t *testing.T) {
 		{in: "json", want: []Format{FormatJSON}},
 		{in: " json , csv ", want: []Format{FormatJSON, FormatCSV}},
 		{in: "csv,csv,json,csv", want: []Format{FormatCSV, FormatJSON}},
-		{in: "", err: "empty format name (known: json, csv)"},
+		{in: "", err: "empty format name (known: json, csv, ocsf, asff, html)"},
 		{in: "csv,", err: "empty format name"},
-		{in: "xml", err: `unknown format "xml" (known: json, csv)`},
+		{in: "xml", err: `unknown format "xml" (known: json, csv, ocsf, asff, html)`},
 		{in: "JSON", err: `unknown format "JSON"`},
 	} {
 		got, err := ParseFormats(tc.in)

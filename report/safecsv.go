@@ -60,18 +60,22 @@ func replaceInvalidUTF8(s string) string {
 }
 
 // rowWriter writes CSV rows whose cells are built by the methods below, so
-// that each cell is either neutralised text or a value we generated.
+// that each cell is either neutralised text or a value we generated, and
+// no cell is longer than maxCellBytes.
 type rowWriter struct {
 	w   *csv.Writer
 	row []string
+	// capNote says where the whole text of a cut cell is, e.g. "full text
+	// in report.json"; "" when nowhere else.
+	capNote string
 }
 
-func newRowWriter(w io.Writer) *rowWriter {
-	return &rowWriter{w: csv.NewWriter(w)}
+func newRowWriter(w io.Writer, capNote string) *rowWriter {
+	return &rowWriter{w: csv.NewWriter(w), capNote: capNote}
 }
 
-// text appends a text cell, made safe by SafeCell.
-func (r *rowWriter) text(s string) { r.row = append(r.row, SafeCell(s)) }
+// text appends a text cell, made safe by SafeCell and cut to maxCellBytes.
+func (r *rowWriter) text(s string) { r.row = append(r.row, capText(SafeCell(s), r.capNote)) }
 
 // int appends a number we computed.
 func (r *rowWriter) int(n int64) { r.row = append(r.row, strconv.FormatInt(n, 10)) }

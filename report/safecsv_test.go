@@ -85,7 +85,7 @@ func TestEveryTextCellIsNeutralised(t *testing.T) {
 			}},
 			Findings: []scanner.Finding{{
 				Type: scanner.FindingType(v), Severity: scanner.Severity(v), AccountID: v, Bucket: v,
-				Region: v, Title: v, Detail: v, Remediation: v,
+				Region: v, Title: v, Detail: v, Remediation: v, ID: v, Change: scanner.FindingChange(v),
 			}},
 		}, Tool{})
 		rec := scanner.ObjectRecord{
@@ -100,7 +100,7 @@ func TestEveryTextCellIsNeutralised(t *testing.T) {
 			"buckets.csv": {func(w io.Writer) error { return writeBucketsCSV(w, doc) },
 				map[int]string{7: "", 8: "7", 10: "8", 11: "9", 12: "10", 13: ""}},
 			"objects.csv": {func(w io.Writer) error {
-				rw := newRowWriter(w)
+				rw := newRowWriter(w, "")
 				if err := rw.header(objectsHeader); err != nil {
 					return err
 				}
@@ -215,7 +215,7 @@ func FuzzObjectsCSV(f *testing.F) {
 	f.Add([]byte("\"\r\n\"\",\n"), "\r")
 	f.Fuzz(func(t *testing.T, key []byte, name string) {
 		var buf bytes.Buffer
-		rw := newRowWriter(&buf)
+		rw := newRowWriter(&buf, "")
 		if err := rw.header(objectsHeader); err != nil {
 			t.Fatal(err)
 		}

@@ -90,6 +90,8 @@ func (s *summaryWriter) header(res *scanner.Result) {
 	switch {
 	case res.Complete:
 		s.printf("Scan complete.\n")
+	case sum.AccountsFailed == 0 && sum.BucketsFailed == 0 && hasFinding(res, scanner.FindingFilterUnmatched):
+		s.printf("Scan INCOMPLETE: a scope filter matched nothing; see the FILTER_UNMATCHED findings.\n")
 	case sum.AccountsFailed == 0 && sum.BucketsFailed == 0:
 		s.printf("Scan INCOMPLETE: not everything in scope was scanned (interrupted?); see report.json.\n")
 	default:
@@ -248,15 +250,7 @@ func (s *summaryWriter) findings(res *scanner.Result) {
 	} else {
 		s.printf("\nFindings:\n")
 	}
-	tw := s.table()
-	for _, f := range top {
-		where := clean(f.AccountID)
-		if f.Bucket != "" {
-			where += "/" + clean(f.Bucket)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", clean(string(f.Severity)), clean(string(f.Type)), where, clean(f.Title))
-	}
-	s.flush(tw)
+	s.findingRows(top)
 }
 
 // clean makes text from AWS safe and short for a terminal: control
@@ -305,4 +299,9 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// hasFinding says whether res has a finding of type typ.
+func hasFinding(res *scanner.Result, typ scanner.FindingType) bool {
+	return slices.ContainsFunc(res.Findings, func(f scanner.Finding) bool { return f.Type == typ })
 }

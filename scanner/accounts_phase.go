@@ -82,6 +82,7 @@ func (r *run) dispatchAccount(ctx context.Context, g *errgroup.Group, a orgAccou
 		ancestors = r.tree.ancestors[a.ID]
 		row.OUPath = r.tree.path[a.ID]
 	}
+	r.scope.noteAccount(r.opts, a, ancestors)
 	if !r.filter.inScope(a, ancestors) {
 		if skipReason(a.State) == "" {
 			r.outside.add(a)

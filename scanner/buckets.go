@@ -99,6 +99,7 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 			}
 			seen[name], fresh = struct{}{}, true
 			out.bucketsListed++
+			r.scope.noteBucket(r.opts, name, aws.ToString(b.BucketRegion))
 			if !bucketNameInScope(name, r.opts.BucketsInclude, r.opts.BucketsExclude) {
 				continue
 			}

@@ -195,9 +195,11 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		res.Complete = false
 		res.Findings = append(res.Findings, organizationErrorFinding(c.walkErr))
 	}
+	r.checkScope(ctx, res)
 	if res.Findings == nil {
 		res.Findings = []Finding{}
 	}
+	assignMissingIDs(res.Findings)
 	sortResult(res)
 	res.Summary = summarize(res)
 	res.Calls = minCalls(&facts)

@@ -60,7 +60,7 @@ func ownerLabel(o ForeignOwner) string {
 // organizationErrorFinding is the SCAN_ERROR of an organization walk that
 // stopped: the accounts it did not list are in scope but have no row.
 func organizationErrorFinding(err error) Finding {
-	return Finding{
+	f := Finding{
 		Type:     FindingScanError,
 		Severity: SeverityError,
 		Title:    "the organization could not be listed completely",
@@ -70,6 +70,8 @@ func organizationErrorFinding(err error) Finding {
 			"(deploy/management-policy.json), and that it runs in the management account " +
 			"or a delegated administrator account; then re-run the scan.",
 	}
+	f.setID(subjectOrganization)
+	return f
 }
 
 // accountErrorFinding is the SCAN_ERROR of an account that could not be
@@ -119,6 +121,7 @@ func bucketFindings(b Bucket, unlearned []string) []Finding {
 		f.Title = fmt.Sprintf("bucket %s ACL grants %s to %s", b.Name, g.Permission, granteeLabel(g))
 		f.Detail = fmt.Sprintf("The bucket ACL grants %s to %s. Access through this grant ends when ACLs are disabled, and S3 refuses BucketOwnerEnforced while it exists (InvalidBucketAclWithObjectOwnership).", g.Permission, granteeLabel(g))
 		f.Remediation = remediationGrant(b, g)
+		f.setID(grantSubject(g))
 		out = append(out, f)
 	}
 	if b.CrossAccountObjects > 0 {
@@ -174,7 +177,7 @@ func sortResult(res *Result) {
 }
 
 // findingLess orders findings by severity (error first, then critical to
-// low), type, account, bucket, title, detail.
+// low), type, account, bucket, title, detail, ID.
 func findingLess(a, b Finding) bool {
 	if sa, sb := severityOrder(a.Severity), severityOrder(b.Severity); sa != sb {
 		return sa > sb
@@ -191,7 +194,10 @@ func findingLess(a, b Finding) bool {
 	if a.Title != b.Title {
 		return a.Title < b.Title
 	}
-	return a.Detail < b.Detail
+	if a.Detail != b.Detail {
+		return a.Detail < b.Detail
+	}
+	return a.ID < b.ID
 }
 
 // sortGrants orders a bucket's grants deterministically.

@@ -49,6 +49,14 @@ type Options struct {
 
 	RateLimits RateLimits // rate_limits: requests per second per service (0 = none)
 
+	// Added for scheduled audits.
+
+	// ExpectedOrganizationID, when set, is the organization the scan must
+	// find, such as a baseline report's. Another one stops the scan with
+	// ErrOrganizationMismatch as soon as DescribeOrganization answers,
+	// before any account is scanned.
+	ExpectedOrganizationID string
+
 	// Bounds on what a server can make a scan wait for (not configuration
 	// keys: the defaults are the documented limits; tests shrink them).
 	//
@@ -86,6 +94,9 @@ var (
 	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
 	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	// OrganizationIDPattern is the form of an organization ID
+	// (Organizations API reference, Organization.Id).
+	OrganizationIDPattern = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // Validate checks every option. Each message names the configuration key,
@@ -105,6 +116,9 @@ func (o Options) Validate() error {
 	}
 	if o.Partition != "" && !partitionPattern.MatchString(o.Partition) {
 		return fmt.Errorf("partition: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", o.Partition)
+	}
+	if o.ExpectedOrganizationID != "" && !OrganizationIDPattern.MatchString(o.ExpectedOrganizationID) {
+		return fmt.Errorf("expected organization ID %q is not an organization ID (o- and 10-32 lowercase letters or digits)", o.ExpectedOrganizationID)
 	}
 	for i, r := range o.Regions {
 		if !regionPattern.MatchString(r) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -312,24 +313,24 @@ func (f accountFilter) inScope(a orgAccount, ancestors []string) bool {
 
 func matchesAny(entries []string, a orgAccount, ancestors []string) bool {
 	for _, e := range entries {
-		switch {
-		case accountIDPattern.MatchString(e):
-			if e == a.ID {
-				return true
-			}
-		case ouIDPattern.MatchString(e) || rootIDPattern.MatchString(e):
-			for _, anc := range ancestors {
-				if anc == e {
-					return true
-				}
-			}
-		default:
-			if ok, _ := path.Match(e, a.Name); ok {
-				return true
-			}
+		if entryMatches(e, a, ancestors) {
+			return true
 		}
 	}
 	return false
+}
+
+// entryMatches says whether one filter entry selects the account: by its
+// ID, by the root or an OU above it, or by a glob on its name.
+func entryMatches(e string, a orgAccount, ancestors []string) bool {
+	switch {
+	case accountIDPattern.MatchString(e):
+		return e == a.ID
+	case ouIDPattern.MatchString(e) || rootIDPattern.MatchString(e):
+		return slices.Contains(ancestors, e)
+	}
+	ok, _ := path.Match(e, a.Name)
+	return ok
 }
 
 // bucketNameInScope applies buckets.include / buckets.exclude.

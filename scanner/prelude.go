@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,6 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
 )
+
+// ErrOrganizationMismatch stops a scan whose credentials reach another
+// organization than Options.ExpectedOrganizationID.
+var ErrOrganizationMismatch = errors.New("scanner: not the expected organization")
 
 // prelude learns who the caller is, assumes the organization role if any,
 // describes the organization and, when a filter names an OU, walks the tree.
@@ -91,6 +96,9 @@ func (r *run) prelude(ctx context.Context) (Organization, *accountStream, error)
 	}
 	r.log.Info("organization", "id", org.ID, "management_account", org.ManagementAccountID, "caller_account", r.callerAccount)
 	r.col.managementAccount = org.ManagementAccountID
+	if want := r.opts.ExpectedOrganizationID; want != "" && org.ID != want {
+		return org, accounts, fmt.Errorf("%w: the credentials reach organization %s, not %s", ErrOrganizationMismatch, org.ID, want)
+	}
 	if walkErr != nil {
 		return org, accounts, walkErr
 	}

@@ -40,6 +40,8 @@ type run struct {
 	filter  accountFilter
 	tree    *ouTree
 	outside outsideAccounts
+	// scope records which filter entries matched something (checkScope).
+	scope scopeUse
 }
 
 // outsideAccounts are active members the scan does not cover (filtered

@@ -57,6 +57,15 @@ const (
 	FindingScanError           FindingType = "SCAN_ERROR"
 )
 
+// Finding types added since the first schema.
+const (
+	// FindingFilterUnmatched: an entry of the scope filters
+	// (accounts.include, buckets.include, an unknown region) matched
+	// nothing, or the filters left nothing in scope. Severity error: the
+	// report is incomplete, since the scan covered less than was asked.
+	FindingFilterUnmatched FindingType = "FILTER_UNMATCHED"
+)
+
 // Severity ranks findings. SCAN_ERROR findings carry SeverityError, which is
 // outside the low..critical scale and drives exit code 3 instead of --fail-on.
 type Severity string
@@ -172,7 +181,31 @@ type Finding struct {
 	Title       string      `json:"title"`
 	Detail      string      `json:"detail"`
 	Remediation string      `json:"remediation"`
+
+	// Added for scheduled audits.
+
+	// ID is the finding's stable identifier, the same in every scan for
+	// the same finding (see FindingID).
+	ID string `json:"id"`
+	// Change is set when the report was compared with a baseline report
+	// (--baseline): new or unchanged; in resolved_findings, resolved. Empty
+	// without a baseline.
+	Change FindingChange `json:"change,omitempty"`
 }
+
+// FindingChange says how a finding compares with a baseline report.
+type FindingChange string
+
+// Finding changes against a baseline.
+const (
+	ChangeNew       FindingChange = "new"       // not in the baseline
+	ChangeUnchanged FindingChange = "unchanged" // in the baseline too (same ID)
+	ChangeResolved  FindingChange = "resolved"  // in the baseline, gone now where the scan looked
+	// ChangeUnverified: in the baseline, not raised now, but this scan did
+	// not cover its account or bucket (failed, skipped, filtered out), so
+	// it cannot be called resolved.
+	ChangeUnverified FindingChange = "unverified"
+)
 
 // Summary counts the whole result.
 type Summary struct {

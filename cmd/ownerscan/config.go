@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
@@ -41,6 +42,7 @@ type Config struct {
 	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
+	Baseline                 string // REPORT to compare each scan with
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.
@@ -100,21 +102,24 @@ func (e *configError) Error() string {
 
 // loadConfig reads and parses the configuration file at path. It checks
 // the shape and types of every key; call Validate, after applying flags,
-// for the values.
-func loadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+// for the values. A file that does not end (a named pipe, /dev/stdin) is
+// read until a signal; the error then wraps errStoppedEarly. Every other
+// error is a usage error.
+func (a *app) loadConfig(ctx context.Context, path string) (*Config, error) {
+	data, err := a.readInput(ctx, "--config "+path, path, maxConfigBytes)
+	switch {
+	case errors.Is(err, errStoppedEarly):
+		return nil, err
+	case errors.Is(err, errInputTooLarge):
+		return nil, &usageError{&configError{msg: fmt.Sprintf("%s is larger than %d bytes", path, maxConfigBytes)}}
+	case err != nil:
+		return nil, &usageError{&configError{msg: fmt.Sprintf("cannot read %s: %v", path, unwrapPathError(err))}}
+	}
+	cfg, err := parseConfig(data)
 	if err != nil {
-		return nil, &configError{msg: fmt.Sprintf("cannot read %s: %v", path, unwrapPathError(err))}
+		return nil, &usageError{err}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
-	if err != nil {
-		return nil, &configError{msg: fmt.Sprintf("cannot read %s: %v", path, unwrapPathError(err))}
-	}
-	if len(data) > maxConfigBytes {
-		return nil, &configError{msg: fmt.Sprintf("%s is larger than %d bytes", path, maxConfigBytes)}
-	}
-	return parseConfig(data)
+	return cfg, nil
 }
 
 func unwrapPathError(err error) error {
@@ -125,7 +130,7 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// yamlLineError matches the position yaml.v3 puts in its syntax errors.
+// yamlLineError matches the position the YAML parser puts in its syntax errors.
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseConfig parses a configuration document strictly: one YAML document

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ownerscan/ownerscan/report"
 )
@@ -52,6 +52,7 @@ var configSchema = []configKey{
 		{name: "dir", decode: stringValue(func(c *Config) *string { return &c.OutputDir })},
 		{name: "formats", decode: formatList},
 	}},
+	{name: "baseline", decode: stringValue(func(c *Config) *string { return &c.Baseline })},
 }
 
 // decodeMapping decodes a mapping node against keys. prefix is the key path

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -22,7 +23,7 @@ var badConfigs = []struct {
 	{"unknown top-level key", "concurency: 8\n",
 		`config: line 1: concurency: unknown key (did you mean "concurrency"?)`},
 	{"unknown key, no near match", "colour: blue\n",
-		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, concurrency, rate_limits, output)`},
+		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, concurrency, rate_limits, output, baseline)`},
 	{"unknown nested key", "accounts:\n  inclde: [\"123456789012\"]\n",
 		`config: line 2: accounts.inclde: unknown key (did you mean "include"?)`},
 	{"duplicate key", "concurrency: 8\nconcurrency: 9\n",
@@ -108,11 +109,11 @@ var badConfigs = []struct {
 	{"regions is a mapping", "regions: {us-east-1: true}\n",
 		`config: line 1: regions: must be a list, got a mapping`},
 	{"output formats unknown", "output:\n  formats: [json, xml]\n",
-		`config: line 2: output.formats[1]: "xml" is not a report format (one of json, csv)`},
+		`config: line 2: output.formats[1]: "xml" is not a report format (one of json, csv, ocsf, asff, html)`},
 	{"output formats empty", "output:\n  formats: []\n",
-		`config: line 2: output.formats: needs at least one format (json, csv)`},
+		`config: line 2: output.formats: needs at least one format (json, csv, ocsf, asff, html)`},
 	{"output formats string with a hole", "output:\n  formats: \"json,,csv\"\n",
-		`config: line 2: output.formats: "" is not a report format (one of json, csv)`},
+		`config: line 2: output.formats: "" is not a report format (one of json, csv, ocsf, asff, html)`},
 	{"output dir is a number list", "output:\n  dir: [1]\n",
 		`config: line 2: output.dir: must be a string, got a list`},
 	{"custom tag", "session_name: !secret abc\n",
@@ -329,7 +330,7 @@ func TestFlagsOverrideFile(t *testing.T) {
 		if err := fs.Parse(append([]string{"--config", path}, tc.args...)); err != nil {
 			t.Fatal(err)
 		}
-		setup, cfg, err := f.setup(a, fs)
+		setup, cfg, err := f.setup(context.Background(), a, fs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,8 +348,8 @@ func TestFlagsOverrideFile(t *testing.T) {
 		want string
 	}{
 		{[]string{"--concurrency", "0"}, "ownerscan: --concurrency: must be 1 to 4096, got 0\n"},
-		{[]string{"--format", "json,xml"}, `ownerscan: --format: "xml" is not a report format (one of json, csv)` + "\n"},
-		{[]string{"--format", ""}, `ownerscan: --format: "" is not a report format (one of json, csv)` + "\n"},
+		{[]string{"--format", "json,xml"}, `ownerscan: --format: "xml" is not a report format (one of json, csv, ocsf, asff, html)` + "\n"},
+		{[]string{"--format", ""}, `ownerscan: --format: "" is not a report format (one of json, csv, ocsf, asff, html)` + "\n"},
 		{[]string{"--fail-on", "severe"}, `ownerscan: --fail-on: "severe" is not a severity (one of low, medium, high, critical)` + "\n"},
 		{[]string{"--log-format", "xml"}, `ownerscan: --log-format: "xml" is not a log format (text or json)` + "\n"},
 		{[]string{"--out", ""}, "ownerscan: --out: must not be empty\n"},

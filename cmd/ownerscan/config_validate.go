@@ -77,6 +77,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if err := c.checkEmptyScope(); err != nil {
+		return err
+	}
 	if c.ObjectsMode != scanner.ObjectsModeFull && c.ObjectsMode != scanner.ObjectsModeOff {
 		return c.errAt("objects.mode", "%q is not a mode (%s or %s)", c.ObjectsMode, scanner.ObjectsModeFull, scanner.ObjectsModeOff)
 	}
@@ -100,6 +103,14 @@ func (c *Config) Validate() error {
 	}
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")
+	}
+	if strings.HasPrefix(c.OutputDir, "s3://") {
+		// Until reports can be written to S3, a folder named "s3:" in the
+		// working directory would be a silent surprise.
+		return c.errAt("output.dir", "writing reports to S3 is not supported yet; give a local folder")
+	}
+	if strings.ContainsRune(c.Baseline, 0) {
+		return c.errAt("baseline", "contains a NUL byte")
 	}
 	if len(c.OutputFormats) == 0 {
 		return c.errAt("output.formats", "needs at least one format (%s)", formatNames())
@@ -158,23 +169,62 @@ func checkRoleName(name string) string {
 }
 
 // checkRegion returns what is wrong with a region name for the partition.
+// The partitions' region name patterns come from the AWS SDK's partition
+// metadata (scanner.RegionPartition): a name that follows none is no
+// region, today or later, and is refused. A name that follows the
+// partition's pattern but is not a region this build knows may be a region
+// AWS opened since: it is accepted (with a warning, see
+// warnUnknownRegions), and the scan reports it if no bucket is in it.
 func checkRegion(r, partition string) string {
 	if !regionRe.MatchString(r) {
 		return fmt.Sprintf("%q is not a region name such as eu-west-1", r)
 	}
-	inPartition := "aws"
-	switch {
-	case strings.HasPrefix(r, "cn-"):
-		inPartition = "aws-cn"
-	case strings.HasPrefix(r, "us-gov-"):
-		inPartition = "aws-us-gov"
-	case strings.HasPrefix(r, "us-iso"), strings.HasPrefix(r, "eu-isoe"):
-		inPartition = "" // isolated partitions are not supported
+	switch inPartition, _ := scanner.RegionPartition(r); inPartition {
+	case "":
+		return fmt.Sprintf("%q is not a region of partition %s (nor of %s)", r, partition, strings.Join(partitions, ", "))
+	case partition:
+		return ""
 	}
-	if inPartition != partition {
-		return fmt.Sprintf("region %q is not in partition %q", r, partition)
+	return fmt.Sprintf("region %q is not in partition %q", r, partition)
+}
+
+// checkEmptyScope refuses filters that, whatever the organization holds,
+// can select nothing: an include entry that is also an exclude entry
+// (exclude wins), and a bucket exclude glob of stars alone (bucket names
+// never hold a /, so it matches every one). Such a run would scan nothing
+// and look clean.
+func (c *Config) checkEmptyScope() error {
+	for _, list := range []struct {
+		key              string
+		include, exclude []string
+	}{
+		{"accounts", c.AccountsInclude, c.AccountsExclude},
+		{"buckets", c.BucketsInclude, c.BucketsExclude},
+	} {
+		for i, e := range list.include {
+			if j := slices.Index(list.exclude, e); j >= 0 {
+				return c.errAt(fmt.Sprintf("%s.include[%d]", list.key, i), "%q is also %s.exclude[%d], and exclude wins: it selects nothing", e, list.key, j)
+			}
+		}
 	}
-	return ""
+	for i, g := range c.BucketsExclude {
+		if strings.Trim(g, "*") == "" {
+			return c.errAt(fmt.Sprintf("buckets.exclude[%d]", i), "%q excludes every bucket: nothing would be scanned", g)
+		}
+	}
+	return nil
+}
+
+// unknownRegions lists the regions entries that follow their partition's
+// name pattern but are not regions this build knows: "regions[2] \"x\"".
+func (c *Config) unknownRegions() []string {
+	var out []string
+	for i, r := range c.Regions {
+		if _, known := scanner.RegionPartition(r); !known {
+			out = append(out, fmt.Sprintf("regions[%d] %q", i, r))
+		}
+	}
+	return out
 }
 
 // checkAccountFilter accepts an account ID, an OU or root ID, or a name

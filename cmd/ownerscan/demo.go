@@ -32,12 +32,11 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
-	setup, cfg, err := f.setup(a, fs)
+	setup, cfg, err := f.setup(ctx, a, fs)
 	if err != nil {
 		return err
 	}
-	defer a.tuneGC()()
-	sc, err := loadScenario(*scenarioPath)
+	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
 		return err
 	}
@@ -72,20 +71,21 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	setup.logger.With("component", "cli").Info("demo: scanning an emulated organization",
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "output", setup.outDir)
 
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		counters := srv.Emulator.Counters()
 		latency := time.Duration(sc.Faults.Latency)
 		a.printStats(statsLine{
 			Calls:      counters.Total,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		})
 	}
-	return a.demoVerdict(err, res, setup.failOn)
+	return a.demoVerdict(err, res, setup)
 }
 
 // demoVerdict puts findings before incompleteness for demo's exit code. The
@@ -95,8 +95,8 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 // demonstrates is its findings, so it exits 1 when it has any. An
 // interrupted demo, or one with no findings, keeps the scan's code. `scan`
 // itself never does this: there, an incomplete scan is always exit 3.
-func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severity) error {
-	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res, failOn) {
+func (a *app) demoVerdict(err error, res *scanner.Result, setup *scanSetup) error {
+	if res == nil || !errors.Is(err, errIncomplete) || errors.Is(err, errInterrupted) || !hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew) {
 		return err
 	}
 	fmt.Fprintln(a.stderr, "ownerscan: "+oneLine(err.Error()))
@@ -104,14 +104,25 @@ func (a *app) demoVerdict(err error, res *scanner.Result, failOn scanner.Severit
 }
 
 // loadScenario reads --scenario, or returns the built-in demo organization
-// when path is empty. A bad file is a usage error naming its line.
-func loadScenario(path string) (*fakeaws.Scenario, error) {
+// when path is empty. A bad file, or one over maxScenarioBytes, is a usage
+// error naming its line; a signal while it is read stops the run
+// (errStoppedEarly), as for --config.
+func (a *app) loadScenario(ctx context.Context, path string) (*fakeaws.Scenario, error) {
 	if path == "" {
 		return fakeaws.BuiltinScenario(), nil
 	}
-	sc, err := fakeaws.LoadScenario(path)
+	data, err := a.readInput(ctx, "--scenario "+path, path, maxScenarioBytes)
+	switch {
+	case errors.Is(err, errStoppedEarly):
+		return nil, err
+	case errors.Is(err, errInputTooLarge):
+		return nil, usagef("--scenario: %s is larger than %d bytes", path, maxScenarioBytes)
+	case err != nil:
+		return nil, usagef("--scenario: cannot read %s: %v", path, unwrapPathError(err))
+	}
+	sc, err := fakeaws.ParseScenario(data)
 	if err != nil {
-		return nil, usagef("--scenario: %v", err) // the error names the file and line
+		return nil, usagef("--scenario: %s: %v", path, err) // the error names the line
 	}
 	return sc, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/scanner"
@@ -180,11 +180,9 @@ func TestMemberTemplateShape(t *testing.T) {
 	}
 }
 
-// TestExternalIDEndToEnd: a member role deployed with a RoleName and an
-// ExternalId is entered with the same member_role_name and external_id, and
-// refused with a wrong one.
-func TestExternalIDEndToEnd(t *testing.T) {
-	const scenario = `
+// externalIDScenario has one member whose audit role is deployed with a
+// RoleName and an ExternalId, and one enforced bucket.
+const externalIDScenario = `
 management_account: "111111111111"
 accounts:
   - {id: "111111111111", name: Mgmt}
@@ -195,7 +193,12 @@ accounts:
 buckets:
   - {name: member-enforced, account: "222222222222", ownership: BucketOwnerEnforced}
 `
-	path := writeFile(t, "scenario.yaml", scenario)
+
+// TestExternalIDEndToEnd: a member role deployed with a RoleName and an
+// ExternalId is entered with the same member_role_name and external_id, and
+// refused with a wrong one.
+func TestExternalIDEndToEnd(t *testing.T) {
+	path := writeFile(t, "scenario.yaml", externalIDScenario)
 	for _, tc := range []struct {
 		externalID string
 		want       int

@@ -16,8 +16,15 @@ import (
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
-// reportFiles are the four files a scan writes with the default formats.
-var reportFiles = []string{report.ReportJSONFile, report.FindingsCSVFile, report.BucketsCSVFile, report.ObjectsCSVFile}
+// reportFiles are the files a scan writes with the default formats: every
+// file of every format.
+var reportFiles = func() []string {
+	var out []string
+	for _, f := range report.Formats {
+		out = append(out, f.Files...)
+	}
+	return out
+}()
 
 // TestDemo is the demo a new user runs first: it prints the summary, writes
 // the four reports (mode 0600) and exits 1 because the demo organization has
@@ -121,8 +128,8 @@ func TestDemoStats(t *testing.T) {
 	if st.Calls <= 0 || st.MinCalls <= 0 || st.Calls < st.MinCalls {
 		t.Errorf("calls %d, min_calls %d", st.Calls, st.MinCalls)
 	}
-	if st.Objects <= 0 || st.WallS <= 0 || st.PeakRSSMiB <= 0 {
-		t.Errorf("objects %d wall_s %v peak_rss_mib %v", st.Objects, st.WallS, st.PeakRSSMiB)
+	if st.Objects <= 0 || st.WallS <= 0 || st.PeakRSSMiB <= 0 || st.ReportS < 0 {
+		t.Errorf("objects %d wall_s %v peak_rss_mib %v report_s %v", st.Objects, st.WallS, st.PeakRSSMiB, st.ReportS)
 	}
 	if st.BoundS != 0 {
 		t.Errorf("bound_s %v: the built-in scenario has no latency, so the bound is 0", st.BoundS)
@@ -371,15 +378,15 @@ func TestCommandLineUsage(t *testing.T) {
 		stdoutHas  string
 		stderrLine string // the whole of stderr's last line, "" for none
 	}{
-		{nil, exitUsage, "", "ownerscan: no command given (one of scan, demo, emulate, version, help)"},
-		{[]string{"frobnicate"}, exitUsage, "", `ownerscan: unknown command "frobnicate" (one of scan, demo, emulate, version, help)`},
+		{nil, exitUsage, "", "ownerscan: no command given (one of scan, diff, demo, emulate, version, help)"},
+		{[]string{"frobnicate"}, exitUsage, "", `ownerscan: unknown command "frobnicate" (one of scan, diff, demo, emulate, version, help)`},
 		{[]string{"help"}, exitOK, "Usage:", ""},
 		{[]string{"--help"}, exitOK, "Usage:", ""},
 		{[]string{"help", "scan"}, exitOK, "-fail-on SEVERITY", ""},
 		{[]string{"scan", "-h"}, exitOK, "-config FILE", ""},
 		{[]string{"demo", "--help"}, exitOK, "-scenario FILE", ""},
 		{[]string{"emulate", "-h"}, exitOK, "-addr HOST:PORT", ""},
-		{[]string{"help", "nope"}, exitUsage, "", `ownerscan: help: unknown command "nope" (one of scan, demo, emulate, version)`},
+		{[]string{"help", "nope"}, exitUsage, "", `ownerscan: help: unknown command "nope" (one of scan, diff, demo, emulate, version)`},
 		{[]string{"version"}, exitOK, "ownerscan ", ""},
 		{[]string{"version", "--short"}, exitUsage, "", "ownerscan: version: flag provided but not defined: -short (see 'ownerscan help version')"},
 		{[]string{"demo", "--scenario", "/nonexistent/scenario.yaml"}, exitUsage, "", ""},
@@ -480,7 +487,7 @@ func lastStatsLine(t *testing.T, stdout string) statsLine {
 	if err := json.Unmarshal([]byte(last), &raw); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"calls", "min_calls", "wall_s", "bound_s", "peak_rss_mib", "objects"} {
+	for _, key := range []string{"calls", "min_calls", "wall_s", "bound_s", "peak_rss_mib", "objects", "report_s"} {
 		if _, ok := raw[key]; !ok {
 			t.Errorf("stats line lacks %q: %s", key, last)
 		}

@@ -32,7 +32,7 @@ func (a *app) emulateCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sc, err := loadScenario(*scenarioPath)
+	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,13 @@ type scanFlags struct {
 	logFormat   string
 	concurrency int
 	stats       bool
+	baseline    string
+	failOnNew   bool
+	// For containers, which run without a configuration file: the keys
+	// that say how the organization is reached.
+	organizationRoleARN string
+	memberRoleName      string
+	externalID          string
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {
@@ -32,6 +40,11 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", logFormatText, "log `FORMAT` on stderr: text or json")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "at most `N` API requests in flight (overrides concurrency; default 64)")
 	fs.BoolVar(&f.stats, "stats", false, "print, last on stdout, one JSON line with calls, wall time, peak memory and objects scanned")
+	fs.StringVar(&f.baseline, "baseline", "", "compare with an earlier scan: `REPORT` is its report.json or the folder holding it (overrides baseline); findings are marked new or unchanged, resolved ones listed")
+	fs.BoolVar(&f.failOnNew, "fail-on-new", false, "with a baseline, exit 1 only for new findings at or above --fail-on")
+	fs.StringVar(&f.organizationRoleARN, "organization-role-arn", "", "role `ARN` to assume first, from a delegated audit account (overrides organization_role_arn)")
+	fs.StringVar(&f.memberRoleName, "member-role-name", "", "role `NAME` to assume in each member account (overrides member_role_name)")
+	fs.StringVar(&f.externalID, "external-id", "", "`ID` sent with every member AssumeRole (overrides external_id)")
 }
 
 // formatHelp lists the formats and their files, from report.Formats, for the
@@ -51,22 +64,27 @@ type scanSetup struct {
 	outDir  string
 	formats []report.Format
 	failOn  scanner.Severity
-	quiet   bool
-	stats   bool
-	logger  *slog.Logger
-	status  *statusWriter // nil when stderr is not a terminal
-	width   int
+	// baseline is the earlier report to compare with (nil: none);
+	// failOnNew lets only findings not in it decide exit 1.
+	baseline  *report.Snapshot
+	failOnNew bool
+	quiet     bool
+	stats     bool
+	logger    *slog.Logger
+	status    *statusWriter // nil when stderr is not a terminal
+	width     int
 }
 
 // setup loads the configuration, applies the flags that were set (flags
 // override file values), validates everything and builds the logger. Every
-// error it returns is a usage error naming the flag or key.
-func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
+// error it returns is a usage error naming the flag or key, but for a
+// signal while the configuration is read (errStoppedEarly).
+func (f *scanFlags) setup(ctx context.Context, a *app, fs *flag.FlagSet) (*scanSetup, *Config, error) {
 	cfg := defaultConfig()
 	if f.config != "" {
-		loaded, err := loadConfig(f.config)
+		loaded, err := a.loadConfig(ctx, f.config)
 		if err != nil {
-			return nil, nil, &usageError{err}
+			return nil, nil, err
 		}
 		cfg = loaded
 	}
@@ -90,6 +108,27 @@ func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error)
 		cfg.Concurrency = f.concurrency
 		cfg.setOrigin("concurrency", origin{flag: "--concurrency"})
 	}
+	for _, o := range []struct {
+		flag, key string
+		value     string
+		into      *string
+	}{
+		{"organization-role-arn", "organization_role_arn", f.organizationRoleARN, &cfg.OrganizationRoleARN},
+		{"member-role-name", "member_role_name", f.memberRoleName, &cfg.MemberRoleName},
+		{"external-id", "external_id", f.externalID, &cfg.ExternalID},
+	} {
+		if set[o.flag] {
+			*o.into = o.value
+			cfg.setOrigin(o.key, origin{flag: "--" + o.flag})
+		}
+	}
+	if set["baseline"] {
+		cfg.Baseline = f.baseline
+		cfg.setOrigin("baseline", origin{flag: "--baseline"})
+		if f.baseline == "" {
+			return nil, nil, usagef("--baseline: must not be empty")
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, &usageError{err}
 	}
@@ -108,20 +147,38 @@ func (f *scanFlags) setup(a *app, fs *flag.FlagSet) (*scanSetup, *Config, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, r := range cfg.unknownRegions() {
+		logger.With("component", "cli").Warn(r + " is not a region this build of ownerscan knows: kept in case AWS opened it since; the report says so if no bucket is in it")
+	}
 	formats, err := report.ParseFormats(joinFormats(cfg.OutputFormats))
 	if err != nil { // Validate checked each name; this only dedups
 		return nil, nil, usagef("output.formats: %v", err)
 	}
+	if f.failOnNew && cfg.Baseline == "" {
+		return nil, nil, usagef("--fail-on-new: needs a baseline to tell what is new (--baseline REPORT or the baseline key)")
+	}
+	opts := cfg.Options()
+	// The baseline is read before any API call: a file that is not a
+	// report is a usage error, not a scan thrown away at the end.
+	var base *report.Snapshot
+	if cfg.Baseline != "" {
+		if base, err = loadReport(cfg.Baseline); err != nil {
+			return nil, nil, &usageError{cfg.errAt("baseline", "%v", err)}
+		}
+		opts.ExpectedOrganizationID = base.Organization.ID
+	}
 	return &scanSetup{
-		opts:    cfg.Options(),
-		outDir:  cfg.OutputDir,
-		formats: formats,
-		failOn:  failOn,
-		quiet:   f.quiet,
-		stats:   f.stats,
-		logger:  logger,
-		status:  status,
-		width:   width,
+		opts:      opts,
+		outDir:    cfg.OutputDir,
+		formats:   formats,
+		failOn:    failOn,
+		baseline:  base,
+		failOnNew: f.failOnNew,
+		quiet:     f.quiet,
+		stats:     f.stats,
+		logger:    logger,
+		status:    status,
+		width:     width,
 	}, cfg, nil
 }
 

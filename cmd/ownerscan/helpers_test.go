@@ -27,6 +27,10 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // reach AWS (or 169.254.169.254) even when a bug lets a scan start. Tests
 // that talk to the emulator override these with t.Setenv.
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		// A child of runChild: its parent set the environment up.
+		os.Exit(m.Run())
+	}
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL":            "http://127.0.0.1:9",
 		"AWS_ACCESS_KEY_ID":           "AKIAOWNERSCANTESTKEY",

@@ -19,7 +19,8 @@ const (
 	exitFindings   = 1   // complete, findings at or above --fail-on
 	exitUsage      = 2   // bad usage or configuration
 	exitIncomplete = 3   // incomplete or interrupted; reports written, marked incomplete
-	exitAborted    = 130 // a second signal: stopped at once, no reports (128 + SIGINT)
+	exitNoReport   = 4   // no report written: it could not be, or the scan learned nothing
+	exitAborted    = 130 // stopped by a signal with no new report (128 + SIGINT)
 )
 
 // Sentinel errors that decide the exit code; exitCode maps them in one place.
@@ -32,6 +33,14 @@ var (
 	errIncomplete = errors.New("scan incomplete")
 	// errInterrupted is the cancellation cause of a scan stopped by a signal (exit 3).
 	errInterrupted = errors.New("interrupted")
+	// errNoReport marks a run that wrote no report: the reports could not
+	// be written, or the scan failed before it learned anything (exit 4).
+	// The output folder keeps what it held.
+	errNoReport = errors.New("no report written")
+	// errStoppedEarly marks a run stopped by a signal before it had
+	// anything to report: while its input was read, before the scan
+	// learned anything, or a second signal (exit 130).
+	errStoppedEarly = errors.New("stopped with no new report")
 )
 
 // exitCode maps the error a command returned to the process exit code. It is
@@ -44,6 +53,10 @@ func exitCode(err error) int {
 		return exitFindings
 	case errors.Is(err, errUsage):
 		return exitUsage
+	case errors.Is(err, errStoppedEarly):
+		return exitAborted
+	case errors.Is(err, errNoReport):
+		return exitNoReport
 	default: // errIncomplete, errInterrupted, and failures while scanning
 		return exitIncomplete
 	}
@@ -67,18 +80,6 @@ type app struct {
 	hardExit func(code int)
 	// now is the clock for default folder names and timings.
 	now func() time.Time
-	// gcBudget, when set, tunes the garbage collector of a scanning
-	// process (startGCBudget) and returns the function that undoes it.
-	// Tests, which run many commands in one process, leave it nil.
-	gcBudget func() (stop func())
-}
-
-// tuneGC applies a.gcBudget for the duration of one scanning command.
-func (a *app) tuneGC() (stop func()) {
-	if a.gcBudget == nil {
-		return func() {}
-	}
-	return a.gcBudget()
 }
 
 // run runs ownerscan with args (without the program name) and returns the
@@ -90,8 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{
 		stdout: stdout, stderr: stderr,
 		signals: sigs, hardExit: os.Exit,
-		now:      time.Now,
-		gcBudget: startGCBudget,
+		now: time.Now,
 	}
 	return a.run(ctx, args)
 }
@@ -110,6 +110,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 // commands are the subcommands, in the order usage lists them.
 var commands = []struct{ name, summary string }{
 	{"scan", "scan the organization of the current AWS credentials"},
+	{"diff", "compare two reports: new, resolved and unchanged findings"},
 	{"demo", "scan a built-in emulated organization; no AWS account needed"},
 	{"emulate", "serve the AWS emulator on loopback for the aws CLI or scan"},
 	{"version", "print the version"},
@@ -119,11 +120,13 @@ var commands = []struct{ name, summary string }{
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		a.usage(a.stderr)
-		return usagef("no command given (one of scan, demo, emulate, version, help)")
+		return usagef("no command given (one of scan, diff, demo, emulate, version, help)")
 	}
 	switch name, rest := args[0], args[1:]; name {
 	case "scan":
 		return a.scanCommand(ctx, rest)
+	case "diff":
+		return a.diffCommand(ctx, rest)
 	case "demo":
 		return a.demoCommand(ctx, rest)
 	case "emulate":
@@ -136,7 +139,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		a.usage(a.stdout)
 		return nil
 	default:
-		return usagef("unknown command %q (one of scan, demo, emulate, version, help)", name)
+		return usagef("unknown command %q (one of scan, diff, demo, emulate, version, help)", name)
 	}
 }
 
@@ -144,8 +147,10 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "ownerscan audits S3 Object Ownership across an AWS Organization.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage:")
-	fmt.Fprintln(w, "  ownerscan scan --config FILE [--out DIR] [--format csv,json] [--fail-on SEVERITY] [--quiet] [--log-format text|json]")
-	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats]")
+	fmt.Fprintln(w, "  ownerscan scan --config FILE [--out DIR] [--format LIST] [--fail-on SEVERITY]")
+	fmt.Fprintln(w, "                 [--baseline REPORT] [--fail-on-new] [--quiet] [--log-format text|json]")
+	fmt.Fprintln(w, "  ownerscan diff OLD_REPORT NEW_REPORT [--format text|json]")
+	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats] [--baseline REPORT]")
 	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566]")
 	fmt.Fprintln(w, "  ownerscan version")
 	fmt.Fprintln(w)
@@ -154,8 +159,10 @@ func (a *app) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 bad usage or")
-	fmt.Fprintln(w, "configuration, 3 scan incomplete or interrupted (reports still written).")
+	fmt.Fprintln(w, "Exit codes: 0 no findings at or above --fail-on (with --fail-on-new: no new ones),")
+	fmt.Fprintln(w, "1 findings, 2 bad usage, configuration or baseline, 3 scan incomplete or")
+	fmt.Fprintln(w, "interrupted (reports still written), 4 no report written (the folder keeps the")
+	fmt.Fprintln(w, "previous one), 130 stopped by a signal with no new report.")
 	fmt.Fprintln(w, "Run 'ownerscan help COMMAND' for the flags of a command.")
 }
 
@@ -165,15 +172,27 @@ func (a *app) helpCommand(ctx context.Context, args []string) error {
 		return nil
 	}
 	switch args[0] {
-	case "scan", "demo", "emulate", "version":
+	case "scan", "diff", "demo", "emulate", "version":
 		return a.dispatch(ctx, []string{args[0], "-h"})
 	}
-	return usagef("help: unknown command %q (one of scan, demo, emulate, version)", args[0])
+	return usagef("help: unknown command %q (one of scan, diff, demo, emulate, version)", args[0])
 }
 
 // parseFlags parses args with fs, writing -h output to stdout. Errors name
 // the flag and come back as usage errors; extra arguments are refused.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := a.parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (see 'ownerscan help %s')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// parseFlagsOnly is parseFlags without the check for arguments left over:
+// they are in fs.Args().
+func (a *app) parseFlagsOnly(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -184,9 +203,6 @@ func (a *app) parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	if err != nil {
 		return usagef("%s: %v (see 'ownerscan help %s')", fs.Name(), err, fs.Name())
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q (see 'ownerscan help %s')", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
 }

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,11 +28,10 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
-	setup, cfg, err := f.setup(a, fs)
+	setup, cfg, err := f.setup(ctx, a, fs)
 	if err != nil {
 		return err
 	}
-	defer a.tuneGC()()
 	if setup.outDir == "" {
 		setup.outDir = "ownerscan-report-" + a.now().Format("20060102-150405")
 	}
@@ -47,6 +44,9 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("aws configuration: %v", err)
 	}
+	if err := checkCallerRegion(awsCfg.Region); err != nil {
+		return err
+	}
 	// With --stats against an emulator (`ownerscan emulate`), the calls are
 	// read from its counters before and after; elsewhere they are unknown (-1).
 	callsBefore := int64(-1)
@@ -55,12 +55,13 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 			callsBefore = n
 		}
 	}
-	res, wall, err := a.executeScan(ctx, awsCfg, setup)
+	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
 		line := statsLine{
 			Calls:      -1,
 			MinCalls:   res.Calls.MinCalls,
-			WallS:      wall.Seconds(),
+			WallS:      times.scan.Seconds(),
+			ReportS:    times.reports.Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		}
@@ -77,53 +78,59 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 // executeScan is the scan path shared by scan and demo: scanner, streamed
 // objects.csv, progress, interruption, reports, summary and the verdict for
 // the exit code. It returns the result (nil only when the scan could not be
-// set up) and the wall time of the scan itself.
-func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, time.Duration, error) {
+// set up) and how long the scan itself and the writing of the reports took.
+//
+// A run writes reports only when it has something to report: one that
+// learned nothing (not one account listed: no credentials, an endpoint
+// that cannot be reached, an organization that cannot be read, a signal
+// that early) leaves the output folder as it was, as does one whose reports
+// cannot be written (see report.Staged.Commit).
+func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, runTimes, error) {
 	logger := setup.logger.With("component", "cli")
 	s, err := scanner.New(awsCfg, setup.opts, setup.logger)
 	if err != nil {
-		return nil, 0, &usageError{fmt.Errorf("config: %w", err)}
+		return nil, runTimes{}, &usageError{fmt.Errorf("config: %w", err)}
 	}
 	// One run at a time per output folder, checked before any API call:
 	// two runs renaming files into one folder would mix their reports.
 	unlock, err := report.LockDir(setup.outDir)
 	if err != nil {
 		if errors.Is(err, report.ErrDirInUse) {
-			return nil, 0, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
+			return nil, runTimes{}, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
 		}
-		return nil, 0, usagef("output folder %s: %v", setup.outDir, err)
+		return nil, runTimes{}, usagef("output folder %s: %v", setup.outDir, err)
 	}
 	defer unlock()
-
-	var sink scanner.ObjectSink = discardObjects{}
-	var objects *guardedObjects
-	if wantsFile(setup.formats, report.ObjectsCSVFile) {
-		csv, err := report.NewObjectsCSV(setup.outDir)
-		if err != nil {
-			return nil, 0, fmt.Errorf("start objects.csv: %w", err)
-		}
-		objects = &guardedObjects{csv: csv}
-		defer objects.abort() // after a successful commit this does nothing
-		sink = objects
+	// Holding the lock, no other run is writing here: what temporary files
+	// there are, a killed run left.
+	if removed, err := report.RemoveDeadRunFiles(setup.outDir); err != nil {
+		logger.Warn("could not remove files a killed run left in the output folder", "error", err.Error())
+	} else if len(removed) > 0 {
+		logger.Info("removed files a killed run left in the output folder", "folder", setup.outDir, "files", removed)
 	}
+
+	pub := &publication{dir: setup.outDir, formats: setup.formats, logger: logger}
+	if wantsFile(setup.formats, report.ObjectsCSVFile) {
+		pub.objects, err = report.NewObjectsCSV(setup.outDir)
+		if err != nil {
+			return nil, runTimes{}, fmt.Errorf("%w: start objects.csv: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		}
+	}
+	defer pub.discard() // after a commit this removes nothing
 
 	// The first signal closes stop (a graceful stop, see ScanUntil); the
 	// watch goes on until the reports are written, so that a second signal
 	// quits at once whatever the run is doing.
 	stop := make(chan struct{})
 	var stopOnce sync.Once
-	interrupted, unwatch := a.watchInterrupts(func() { stopOnce.Do(func() { close(stop) }) }, logger, func() {
-		if objects != nil {
-			objects.abort()
-		}
-	})
+	interrupted, unwatch := a.watchInterrupts(func() { stopOnce.Do(func() { close(stop) }) }, logger, pub.abandonForExit)
 	defer unwatch()
 	progress := &scanner.Progress{}
 	stopProgress := startProgress(ctx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
 
 	started := a.now()
-	res, scanErr := s.ScanUntil(ctx, stop, sink, progress)
-	wall := a.now().Sub(started)
+	res, scanErr := s.ScanUntil(ctx, stop, pub, progress)
+	times := runTimes{scan: a.now().Sub(started)}
 	stopProgress()
 	// A signal after the scan returned does not make a finished scan partial.
 	wasInterrupted := interrupted()
@@ -132,50 +139,134 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		if scanErr == nil {
 			scanErr = errors.New("scanner returned no result")
 		}
-		return nil, wall, fmt.Errorf("scan: %w", scanErr)
+		return nil, times, fmt.Errorf("%w: scan: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+	}
+	if errors.Is(scanErr, scanner.ErrOrganizationMismatch) {
+		// Found before any account was scanned: nothing to report, and the
+		// previous reports stay as they are.
+		pub.discard()
+		return nil, times, usagef("baseline: %v", scanErr)
 	}
 	if scanErr != nil || wasInterrupted {
 		res.Complete = false
 	}
-
-	// Files of formats this run does not write go first, then every report
-	// of this run lands with report.json renamed last (the commit point,
-	// see report.WriteWithObjects).
-	removeStaleReports(setup.outDir, setup.formats, logger)
-	tool := report.Tool{Name: "ownerscan", Version: version()}
-	publish := func(csv *report.ObjectsCSV) error {
-		return report.WriteWithObjects(setup.outDir, res, tool, setup.formats, csv)
+	if err := pub.streamFailure(); err != nil {
+		// The scan stopped for it; its cause, not what stopping cut short,
+		// is the one line to print.
+		pub.discard()
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
 	}
-	if objects != nil {
-		err = objects.publish(publish)
-	} else {
-		err = publish(nil)
+	if len(res.Accounts) == 0 && (scanErr != nil || wasInterrupted) {
+		pub.discard()
+		if wasInterrupted {
+			return res, times, fmt.Errorf("%w: interrupted before the scan listed any account; %s", errStoppedEarly, keptReports(setup.outDir))
+		}
+		return res, times, fmt.Errorf("%w: the scan failed before it listed any account: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
 	}
+	cmp, err := compareWithBaseline(setup.baseline, res)
 	if err != nil {
-		return res, wall, fmt.Errorf("write reports: %w", err)
+		pub.discard()
+		return res, times, fmt.Errorf("%w: compare with the baseline: %v; %s", errNoReport, err, keptReports(setup.outDir))
+	}
+
+	// Every report of this run lands with report.json renamed last (the
+	// commit point), and report files of formats this run does not write
+	// go in the same commit.
+	reportsStarted := a.now()
+	doc := report.NewDocument(res, report.Tool{Name: "ownerscan", Version: version()}, cmp)
+	retired, err := pub.publish(doc)
+	times.reports = a.now().Sub(reportsStarted)
+	switch {
+	case errors.Is(err, errAbandoned):
+		return res, times, fmt.Errorf("%w: interrupted twice; %s", errStoppedEarly, keptReports(setup.outDir))
+	case errors.Is(err, report.ErrNotSynced):
+		logger.Warn("reports written, but a crash now could lose them", "error", err.Error())
+	case err != nil:
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
+	}
+	for _, name := range retired {
+		logger.Info("removed a report file of an earlier run in another format", "file", filepath.Join(setup.outDir, name))
+	}
+	if cmp != nil {
+		// What changed leads: it is what a nightly run is read for.
+		if err := report.WriteChanges(a.stdout, cmp, summaryMaxChanges); err != nil {
+			return res, times, fmt.Errorf("write summary: %w", err)
+		}
+		fmt.Fprintln(a.stdout)
 	}
 	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
-		return res, wall, fmt.Errorf("write summary: %w", err)
+		return res, times, fmt.Errorf("write summary: %w", err)
 	}
 
 	switch {
 	case wasInterrupted:
-		return res, wall, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
+		return res, times, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
 	case scanErr != nil:
-		return res, wall, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
+		return res, times, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
 	case !res.Complete:
-		return res, wall, fmt.Errorf("%w: %d account(s) and %d bucket(s) could not be scanned; see %s",
-			errIncomplete, res.Summary.AccountsFailed, res.Summary.BucketsFailed, filepath.Join(setup.outDir, report.ReportJSONFile))
-	case hasFindingAtOrAbove(res, setup.failOn):
-		return res, wall, errFindings
+		return res, times, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), filepath.Join(setup.outDir, report.ReportJSONFile))
+	case hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew):
+		return res, times, errFindings
 	}
-	return res, wall, nil
+	return res, times, nil
+}
+
+// runTimes are the wall times of one run's scan and of writing its reports.
+type runTimes struct {
+	scan, reports time.Duration
+}
+
+// summaryMaxChanges is how many new, resolved and unverified findings the
+// summary lists each; the reports have them all.
+const summaryMaxChanges = 10
+
+// checkCallerRegion refuses, before any call, a region the SDK would send
+// the scan's first calls to in vain: none at all, or a name that is no
+// region of any partition, today's or later (a typo such as "eu-west" or
+// "nowhere"), which would only fail every call after its retries.
+func checkCallerRegion(region string) error {
+	if region == "" {
+		return usagef("no AWS region: set AWS_REGION, or region in the AWS profile (such as us-east-1)")
+	}
+	if partition, _ := scanner.RegionPartition(region); partition == "" {
+		return usagef("AWS region %q (AWS_REGION, AWS_DEFAULT_REGION or the profile's region) is not a region of aws, aws-cn or aws-us-gov (such as us-east-1)", region)
+	}
+	return nil
+}
+
+// incompleteBecause says why a scan that ran to its end is incomplete:
+// what could not be scanned, and the scope filters that matched nothing.
+func incompleteBecause(res *scanner.Result) string {
+	var why []string
+	if res.Summary.AccountsFailed+res.Summary.BucketsFailed > 0 {
+		why = append(why, fmt.Sprintf("%d account(s) and %d bucket(s) could not be scanned", res.Summary.AccountsFailed, res.Summary.BucketsFailed))
+	}
+	const listed = 3
+	var unmatched []string
+	for _, f := range res.Findings {
+		if f.Type == scanner.FindingFilterUnmatched {
+			unmatched = append(unmatched, f.Title)
+		}
+	}
+	if len(unmatched) > listed {
+		unmatched = append(unmatched[:listed], fmt.Sprintf("%d more", len(unmatched)-listed))
+	}
+	why = append(why, unmatched...)
+	if len(why) == 0 { // the organization walk stopped: its SCAN_ERROR says how
+		why = append(why, "the organization could not be listed completely")
+	}
+	return strings.Join(why, "; ")
 }
 
 // hasFindingAtOrAbove says whether any finding reaches the --fail-on
-// severity. SCAN_ERROR findings rank 0 and count through Complete instead.
-func hasFindingAtOrAbove(res *scanner.Result, failOn scanner.Severity) bool {
-	for _, f := range res.Findings {
+// severity; with onlyNew (--fail-on-new), any finding marked new against
+// the baseline. SCAN_ERROR findings rank 0 and count through Complete
+// instead.
+func hasFindingAtOrAbove(findings []scanner.Finding, failOn scanner.Severity, onlyNew bool) bool {
+	for _, f := range findings {
+		if onlyNew && f.Change != scanner.ChangeNew {
+			continue
+		}
 		if r := f.Severity.Rank(); r > 0 && r >= failOn.Rank() {
 			return true
 		}
@@ -191,58 +282,4 @@ func wantsFile(formats []report.Format, name string) bool {
 		}
 	}
 	return false
-}
-
-// removeStaleReports removes report files of formats this run did not
-// write, left in the folder by an earlier run, so that the folder never holds
-// files of two runs side by side. Only ownerscan's own file names are
-// touched.
-func removeStaleReports(dir string, formats []report.Format, logger *slog.Logger) {
-	for _, info := range report.Formats {
-		if slices.Contains(formats, info.Name) {
-			continue
-		}
-		for _, name := range info.Files {
-			p := filepath.Join(dir, name)
-			if err := os.Remove(p); err == nil {
-				logger.Info("removed a report file of an earlier run in another format", "file", p)
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				logger.Info("could not remove a report file of an earlier run", "file", p, "error", err)
-			}
-		}
-	}
-}
-
-// discardObjects is the sink when objects.csv is not wanted.
-type discardObjects struct{}
-
-func (discardObjects) WriteObject(scanner.ObjectRecord) error { return nil }
-
-// guardedObjects serialises the streamed objects.csv between the scanner's
-// writer goroutine and an abort from the signal watcher, so that a second
-// Ctrl-C can remove the temporary file without racing a write.
-type guardedObjects struct {
-	mu  sync.Mutex
-	csv *report.ObjectsCSV
-}
-
-func (g *guardedObjects) WriteObject(rec scanner.ObjectRecord) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.csv.WriteObject(rec)
-}
-
-// publish runs write with the file, holding off an abort (a second signal)
-// until it is done: the abort then finds the file published, or removed by
-// write's own failure, and has nothing to race with.
-func (g *guardedObjects) publish(write func(*report.ObjectsCSV) error) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return write(g.csv)
-}
-
-func (g *guardedObjects) abort() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.csv.Abort()
 }

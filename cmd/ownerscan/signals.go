@@ -5,15 +5,16 @@ import (
 	"sync"
 )
 
-// watchInterrupts turns SIGINT/SIGTERM into the shutdown DESIGN.md and
-// issue 5 ask for. The first signal calls stop: the scanner starts no new
+// watchInterrupts turns SIGINT/SIGTERM into the shutdown the README
+// describes ("Interrupting"). The first signal calls stop: the scanner starts no new
 // work, lets the calls in flight finish for up to scanner.StopGrace, and
 // returns what it has; the caller writes the reports marked incomplete
 // (exit 3). A second signal, at any time until unwatch is called (report
-// writing included), runs onAbort (removing half-written temporary files)
-// and ends the process at once with exit code 130. interrupted reports
-// whether the first signal came.
-func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func()) (interrupted func() bool, unwatch func()) {
+// writing included), runs onAbort, which gives up the reports of the run
+// unless they are already in place and says which, and ends the process at
+// once with exit code 130. interrupted reports whether the first signal
+// came.
+func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func() (outcome string)) (interrupted func() bool, unwatch func()) {
 	var mu sync.Mutex
 	got := false
 	interrupted = func() bool {
@@ -44,10 +45,11 @@ func (a *app) watchInterrupts(stop func(), logger *slog.Logger, onAbort func()) 
 					stop()
 					continue
 				}
-				logger.Error("interrupted twice: quitting without reports", "signal", sig.String())
+				outcome := "no new report"
 				if onAbort != nil {
-					onAbort()
+					outcome = onAbort()
 				}
+				logger.Error("interrupted twice: quitting at once; "+outcome, "signal", sig.String())
 				a.hardExit(exitAborted)
 				return
 			}

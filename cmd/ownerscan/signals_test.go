@@ -121,16 +121,7 @@ func TestInterruptTwice(t *testing.T) {
 	out := t.TempDir()
 	_, sigs, hardExits, done := startApp(t, "demo", "--scenario", scenario, "--out", out, "--quiet", "--concurrency", "4")
 	time.Sleep(500 * time.Millisecond)
-	sigs <- os.Interrupt
-	sigs <- syscall.SIGTERM
-	select {
-	case code := <-hardExits:
-		if code != exitAborted {
-			t.Errorf("hard exit %d, want %d", code, exitAborted)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no hard exit after a second signal")
-	}
+	interruptTwice(t, sigs, hardExits)
 	// In a real process the exit above ends everything; here the run goes
 	// on to its end, which must come soon since the first signal cancelled it.
 	select {

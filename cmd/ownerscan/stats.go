@@ -25,6 +25,9 @@ type statsLine struct {
 	// CPUS is the user+system CPU time of the whole process (emulator
 	// included for demo), for comparing wall time with CPU-bound work.
 	CPUS float64 `json:"cpu_s"`
+	// ReportS is the wall time of writing the report files (all formats
+	// but the streamed objects.csv, which is written during the scan).
+	ReportS float64 `json:"report_s"`
 }
 
 // latencyBound is the lower bound on the wall time of a scan (DESIGN.md
@@ -43,6 +46,7 @@ func (a *app) printStats(s statsLine) {
 	s.WallS = round3(s.WallS)
 	s.BoundS = round3(s.BoundS)
 	s.PeakRSSMiB = round3(s.PeakRSSMiB)
+	s.ReportS = round3(s.ReportS)
 	if s.CPUS == 0 {
 		s.CPUS = round3(cpuSeconds())
 	}
