@@ -32,7 +32,8 @@ import (
 //   - ListBuckets: at most 10,000 buckets per page (MaxBuckets), each at
 //     most about 300 bytes (a 63-character name, the date, the region and
 //     the ARN), so about 3 MB: 8 MiB.
-//   - GetBucketAcl: at most 100 grants of about 400 bytes: 256 KiB.
+//   - GetBucketAcl: at most 100 grants of at most about 450 bytes (an
+//     email grantee's address included): 128 KiB.
 //   - GetBucketOwnershipControls, HeadBucket, GetCallerIdentity, AssumeRole
 //     (about 2 KB with a session token) and DescribeOrganization: 64 KiB.
 //   - Organizations List* pages: at most 20 entries of about 1 KB: 1 MiB.
@@ -41,7 +42,7 @@ import (
 //   - Any other operation: 8 MiB.
 const (
 	listingAnswerLimit = 8 << 20
-	aclAnswerLimit     = 256 << 10
+	aclAnswerLimit     = 128 << 10
 	smallAnswerLimit   = 64 << 10
 	orgPageAnswerLimit = 1 << 20
 	errorAnswerLimit   = 64 << 10

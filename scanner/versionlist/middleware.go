@@ -113,8 +113,9 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		// Room for the whole body and the read that sees its end.
 		buf = make([]byte, 0, n)
 	}
-	buf, readErr := readPage(ctx, buf, resp.Body)
-	*bufp = buf
+	buf, release, readErr := readPage(ctx, buf, resp.Body)
+	defer release() // after decoding: buf may be largeBody's
+	*bufp = buf     // putBody keeps it only if it is small
 	resp.Body.Close()
 	var tooLarge *answer.Error
 	if errors.As(readErr, &tooLarge) {
@@ -146,43 +147,51 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 }
 
 // largeBodyBytes is where a page counts as large: far above what 1,000
-// versions of ordinary keys take (200-400 KB). Reading a body past it takes
-// one of the largeBodies slots.
+// versions of ordinary keys take (200-500 KB). Reading a body past it takes
+// largeBody.
 const largeBodyBytes = 1 << 20
 
-// largeBodies bounds how many bodies are read past largeBodyBytes at once
-// in the process: one. bodyReaders alone would let 8 buffers grow to
-// MaxPageBytes: with every page of 100 buckets answered by a page that
-// never ends, that was over 200 MiB. Real pages that large are rare (keys
-// near the 1,024-byte maximum), so they queue here at no cost elsewhere.
-var largeBodies = make(chan struct{}, 1)
+// largeBody is the process's one buffer for the part of a body past
+// largeBodyBytes, and the right to read (and decode) such a body: one at a
+// time. bodyReaders alone let 8 buffers grow to MaxPageBytes: with every
+// page of 100 buckets answered by a page that never ends, the scan peaked
+// over 200 MiB. The buffer is reused rather than allocated per body: an
+// endless body after another would leave 8 MiB after 8 MiB to the
+// collector. It is allocated by the first large body, and only then. Real
+// pages that large are rare (keys near the 1,024-byte maximum), so they
+// queue here at no cost elsewhere.
+var largeBody = func() chan *[]byte {
+	c := make(chan *[]byte, 1)
+	c <- new([]byte)
+	return c
+}()
 
-// readPage appends the body of a page to buf, up to MaxPageBytes, taking a
-// largeBodies slot for the part past largeBodyBytes.
-func readPage(ctx context.Context, buf []byte, body io.Reader) ([]byte, error) {
-	start := len(buf)
-	buf, err := answer.AppendAll(buf, body, largeBodyBytes, opName)
+// readPage reads the body of a page into buf (empty), up to MaxPageBytes,
+// and the part past largeBodyBytes into largeBody's buffer. release must
+// be called once the page is no longer used.
+func readPage(ctx context.Context, buf []byte, body io.Reader) (page []byte, release func(), err error) {
+	page, err = answer.AppendAll(buf, body, largeBodyBytes, opName)
 	if !errors.As(err, new(*answer.Error)) {
-		return buf, err
+		return page, func() {}, err
 	}
+	var large *[]byte
 	select {
-	case largeBodies <- struct{}{}:
+	case large = <-largeBody:
 	case <-ctx.Done():
-		return buf, ctx.Err()
+		return page, func() {}, ctx.Err()
 	}
-	defer func() { <-largeBodies }()
-	if size := start + MaxPageBytes + 1; cap(buf) < size {
-		// One buffer for the rest, rather than doubling to it: an endless
-		// body would leave 2, 4 and 8 MiB behind for the collector.
-		buf = append(make([]byte, 0, size), buf...)
+	release = func() { largeBody <- large }
+	big := *large
+	if cap(big) < MaxPageBytes+1 {
+		big = make([]byte, 0, MaxPageBytes+1)
 	}
-	buf, err = answer.AppendAll(buf, body, MaxPageBytes-(len(buf)-start), opName)
+	big = append(big[:0], page...)
+	page, err = answer.AppendAll(big, body, MaxPageBytes-len(big), opName)
+	*large = page[:0]
 	if errors.As(err, new(*answer.Error)) {
-		// Nothing of it is needed: let it go before the next large body
-		// takes the slot.
-		return nil, answer.TooLarge(opName, MaxPageBytes, buf[start:])
+		return nil, release, answer.TooLarge(opName, MaxPageBytes, page)
 	}
-	return buf, err
+	return page, release, err
 }
 
 // opName is the operation this package calls, as errors name it.
