@@ -31,7 +31,7 @@ generate: {accounts: 20, buckets_per_account: 5, not_enforced_fraction: 1, objec
 // the scan's peak memory (measured on the ownerscan process alone, the
 // emulator and proxy run in the test's) under maxHostileRSSMiB; the scan
 // ends, exit 3 (4 when no account could be listed), stderr naming the
-// operation.
+// operation. Under the race detector only the outcome is checked.
 func TestHostileEndlessAnswersMemory(t *testing.T) {
 	demo := string(fakeaws.BuiltinScenarioYAML())
 	for _, tc := range []struct {
@@ -49,6 +49,9 @@ func TestHostileEndlessAnswersMemory(t *testing.T) {
 		{"100 buckets, every versions page endless", wideOrg, []sabotage.Rule{{Operation: "ListObjectVersions", Mode: sabotage.EndlessPage}}, "ListObjectVersions", exitIncomplete},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if raceEnabled && tc.yml == wideOrg {
+				t.Skip("under the race detector this one takes half a minute, and its memory is not checked")
+			}
 			out := filepath.Join(t.TempDir(), "reports")
 			child, p := startHostileChild(t, tc.yml, tc.rules, "--out", out, "--quiet")
 			code := child.wait(t)
@@ -56,7 +59,7 @@ func TestHostileEndlessAnswersMemory(t *testing.T) {
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, child.stderr.String())
 			}
-			if rssMiB >= maxHostileRSSMiB {
+			if rssMiB >= maxHostileRSSMiB && !raceEnabled {
 				t.Errorf("peak RSS %d MiB, want under %d", rssMiB, maxHostileRSSMiB)
 			}
 			if tc.op != "" && !strings.Contains(child.stderr.String(), tc.op+": ") {
