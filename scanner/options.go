@@ -79,8 +79,6 @@ func DefaultOptions() Options {
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
 		RateLimits:               DefaultRateLimits(),
-		AttemptTimeout:           DefaultAttemptTimeout,
-		MaxBackoff:               DefaultMaxBackoff,
 	}
 }
 
