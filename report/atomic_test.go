@@ -156,7 +156,7 @@ func TestWriteOnlyTheFormatsAsked(t *testing.T) {
 		want    []string
 	}{
 		{[]Format{FormatJSON}, []string{ReportJSONFile}},
-		{[]Format{FormatCSV}, []string{BucketsCSVFile, FindingsCSVFile}},
+		{[]Format{FormatCSV}, []string{BucketsCSVFile, FindingsCSVFile, ReadinessCSVFile}},
 	} {
 		dir := t.TempDir()
 		if err := Write(dir, fixtureResult(), fixtureTool, tc.formats); err != nil {

@@ -36,13 +36,13 @@ func folderSnapshot(t *testing.T, dir string) map[string]string {
 	return snap
 }
 
-// previousRun writes a complete earlier run (all four files) into dir and
+// previousRun writes a complete earlier run (the five files of json and csv) into dir and
 // returns the folder as it then is.
 func previousRun(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	writeAll(t, dir)
 	snap := folderSnapshot(t, dir)
-	if len(snap) != 4 {
+	if len(snap) != 5 {
 		t.Fatalf("previous run left %v", slices.Sorted(maps.Keys(snap)))
 	}
 	return snap
@@ -161,7 +161,7 @@ func TestCommitRetiresOtherFormats(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(folderSnapshot(t, dir))); !slices.Equal(got, []string{ReportJSONFile}) {
 		t.Errorf("folder holds %v, want report.json alone", got)
 	}
-	want := []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile}
+	want := []string{FindingsCSVFile, BucketsCSVFile, ReadinessCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile}
 	if got := s.Retired(); !slices.Equal(got, want) {
 		t.Errorf("Retired() = %v, want %v", got, want)
 	}

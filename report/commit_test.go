@@ -75,8 +75,8 @@ func TestReportJSONIsTheCommitPoint(t *testing.T) {
 	}
 	t.Logf("%d consistent snapshots", consistent.Load())
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 4 {
-		t.Errorf("folder holds %d entries, want the 4 reports and no temporary file", len(entries))
+	if len(entries) != 5 {
+		t.Errorf("folder holds %d entries, want the 5 reports and no temporary file", len(entries))
 	}
 }
 

@@ -45,7 +45,7 @@ type Comparison struct {
 // versions listed without an owner) is one of them.
 var objectFindings = map[scanner.FindingType]bool{
 	scanner.FindingCrossAccountObjects: true,
-	"OWNER_UNKNOWN":                    true,
+	scanner.FindingOwnerUnknown:        true,
 }
 
 // Compare compares the current scan with a baseline, by finding ID. A

@@ -81,6 +81,8 @@ func grantee(g scanner.Grant) string {
 		return "member " + accountLabel(g.AccountID, g.AccountName)
 	case scanner.GranteeExternal:
 		return "external " + g.CanonicalID
+	case scanner.GranteeUnidentified:
+		return "unidentified " + g.CanonicalID
 	case scanner.GranteeOtherGroup:
 		return "group " + g.URI
 	case "":
@@ -91,7 +93,8 @@ func grantee(g scanner.Grant) string {
 
 // foreignOwnersCell flattens the foreign owners of a bucket into one cell,
 // e.g. "333333333333 (AccountC): 12 objects, 3400 bytes;external 79a5...: 1
-// object, 10 bytes".
+// object, 10 bytes;unidentified 0a1b...: 2 objects, 30 bytes" (an
+// unidentified owner's candidates are in report.json).
 func foreignOwnersCell(owners []scanner.ForeignOwner) string {
 	return capList(foreignOwnerItems(owners), cellSeparator)
 }
@@ -100,8 +103,13 @@ func foreignOwnersCell(owners []scanner.ForeignOwner) string {
 func foreignOwnerItems(owners []scanner.ForeignOwner) []string {
 	parts := make([]string, len(owners))
 	for i, o := range owners {
-		who := "external " + o.CanonicalID
-		if !o.External {
+		var who string
+		switch {
+		case o.External:
+			who = "external " + o.CanonicalID
+		case o.Unidentified:
+			who = "unidentified " + o.CanonicalID
+		default:
 			who = accountLabel(firstNonEmpty(o.AccountID, o.CanonicalID), o.AccountName)
 		}
 		parts[i] = fmt.Sprintf("%s: %s, %s", who, plural(o.Objects, "object"), plural(o.Bytes, "byte"))

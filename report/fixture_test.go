@@ -46,6 +46,7 @@ func fixtureResult() *scanner.Result {
 			CrossAccountObjects: 14,
 			CrossAccountBytes:   3410,
 			Findings:            map[string]int{"critical": 3, "high": 2, "medium": 5, "low": 2, "error": 3},
+			Readiness:           map[string]int{"migrate": 2, "blocked": 1, "unknown": 2},
 		},
 		Accounts: []scanner.Account{
 			{ID: "111111111111", Name: "AccountA", OUPath: "Root", State: "ACTIVE", Status: scanner.AccountScanned, CanonicalID: canonA},
@@ -69,6 +70,15 @@ func fixtureResult() *scanner.Result {
 				},
 				ObjectsScanned: 420, ObjectScan: scanner.ObjectScanComplete,
 				ForeignOwners: []scanner.ForeignOwner{},
+				Readiness: &scanner.Readiness{
+					Verdict: scanner.VerdictMigrate,
+					Blockers: []scanner.Blocker{{Kind: scanner.BlockerLogDeliveryGrant, Verdict: scanner.VerdictMigrate,
+						Detail: "The bucket ACL grants READ_ACP, WRITE to the S3 log delivery group: server access logs are delivered here through ACLs.",
+						Fix:    "The migration policy lets logging.s3.amazonaws.com write objects for source buckets of account 111111111111; put it, then reset the bucket ACL to private."}},
+					Changes:         []string{"The switch is reversible."},
+					MigrationPolicy: `{"Version":"2012-10-17","Statement":[{"Sid":"MigratedLogDeliveryWrite","Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::a-access-logs/*","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}}]}`,
+					ObjectACLSample: scanner.ObjectACLSample{Size: 10, Read: 10},
+				},
 			},
 			{
 				AccountID: "111111111111", AccountName: "AccountA", Name: "a-terraform-state", Region: "us-east-1",
@@ -86,6 +96,18 @@ func fixtureResult() *scanner.Result {
 				},
 				ObjectsScanned: 1000, ObjectScan: scanner.ObjectScanTruncated, UnknownOwnerObjects: 3,
 				ForeignOwners: []scanner.ForeignOwner{},
+				Readiness: &scanner.Readiness{
+					Verdict: scanner.VerdictBlocked,
+					Blockers: []scanner.Blocker{
+						{Kind: scanner.BlockerBucketACLGrant, Verdict: scanner.VerdictBlocked, Detail: "The bucket ACL grants READ to AllUsers.", Fix: "Decide whether the bucket should be public."},
+						{Kind: scanner.BlockerPolicyRequiresACL, Verdict: scanner.VerdictBlocked, Detail: `statement "=cmd|' /C calc'!A0" allows s3:PutObject only when s3:x-amz-acl StringEquals [public-read]; a second clause`, Fix: "Change the statement."},
+						{Kind: scanner.BlockerObjectACLGrants, Verdict: scanner.VerdictMigrate, Detail: "READ to AllUsers on 2 version(s), e.g. index.html, site.css", Fix: "Put the migration policy."},
+					},
+					Changes: []string{"3 object version(s) listed without an owner become the bucket owner's too.", "The switch is reversible."},
+					ObjectACLSample: scanner.ObjectACLSample{Size: 10, Read: 9, Denied: 1, Grants: []scanner.ObjectGrant{
+						{Grant: scanner.Grant{Kind: scanner.GranteeAllUsers, URI: "http://acs.amazonaws.com/groups/global/AllUsers", Permission: "READ"}, Versions: 2, SampleKeys: []string{"index.html", "site.css"}},
+					}},
+				},
 			},
 			{
 				AccountID: "222222222222", AccountName: "AccountB", Name: "our-shared-widgets", Region: "us-east-1",
@@ -105,6 +127,14 @@ func fixtureResult() *scanner.Result {
 						SampleKeys: []string{"\tleading-tab", "\rleading-cr", "'quoted-already", "+1-555-0100.txt", "-rf"},
 					},
 				},
+				Readiness: &scanner.Readiness{
+					Verdict: scanner.VerdictMigrate,
+					Blockers: []scanner.Blocker{{Kind: scanner.BlockerBucketACLGrant, Verdict: scanner.VerdictMigrate,
+						Detail: "The bucket ACL grants READ to member account 333333333333 (AccountC).", Fix: "Put the migration policy, then reset the bucket ACL to private."}},
+					Changes:         []string{"14 object version(s) owned by 2 other account(s) become the bucket owner's.", "The switch is reversible."},
+					MigrationPolicy: `{"Version":"2012-10-17","Statement":[{"Sid":"MigratedBucketAclReadAccount333333333333","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":["s3:ListBucket","s3:ListBucketVersions","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::our-shared-widgets"}]}`,
+					ObjectACLSample: scanner.ObjectACLSample{Size: 10, Skipped: "readiness.object_acl_sample is 0"},
+				},
 			},
 			{
 				AccountID: "333333333333", AccountName: "AccountC", Name: "c-archive", Region: "eu-west-1",
@@ -113,12 +143,23 @@ func fixtureResult() *scanner.Result {
 				ObjectsScanned: 2000, ObjectScan: scanner.ObjectScanFailed,
 				ForeignOwners: []scanner.ForeignOwner{},
 				Error:         "ListObjectVersions: operation error S3: ListObjectVersions, exceeded maximum number of attempts, 10, https response error StatusCode: 503, api error SlowDown: Please reduce your request rate.",
+				Readiness: &scanner.Readiness{
+					Verdict: scanner.VerdictUnknown,
+					Blockers: []scanner.Blocker{{Kind: scanner.BlockerReadFailed, Verdict: scanner.VerdictUnknown,
+						Detail: "The bucket could not be fully scanned: ListObjectVersions: api error SlowDown.", Fix: "Fix what failed and scan again."}},
+					ObjectACLSample: scanner.ObjectACLSample{Size: 10, Skipped: "the bucket's checks stopped before its objects were sampled"},
+				},
 			},
 			{
 				AccountID: "333333333333", AccountName: "AccountC", Name: "c-data-eu", Region: "eu-central-1",
 				ObjectOwnership: scanner.OwnershipUnknown, Status: scanner.BucketFailed,
 				ObjectScan: scanner.ObjectScanSkipped,
 				Error:      "GetBucketOwnershipControls: operation error S3: GetBucketOwnershipControls, https response error StatusCode: 403, api error AccessDenied: Access Denied",
+				Readiness: &scanner.Readiness{
+					Verdict: scanner.VerdictUnknown,
+					Blockers: []scanner.Blocker{{Kind: scanner.BlockerReadFailed, Verdict: scanner.VerdictUnknown,
+						Detail: "The bucket could not be fully scanned: GetBucketOwnershipControls: AccessDenied.", Fix: "Fix what failed and scan again."}},
+				},
 			},
 			{
 				AccountID: "777777777777", AccountName: `-sandbox, "ops"`, Name: "sandbox-artifacts", Region: "ap-southeast-2",

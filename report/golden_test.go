@@ -83,7 +83,7 @@ func TestGolden(t *testing.T) {
 	if err := objects.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
+	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, ReadinessCSVFile, ObjectsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
 		t.Run(name, func(t *testing.T) {
 			got, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
@@ -122,7 +122,7 @@ func TestReportsAreDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
+	for _, name := range []string{ReportJSONFile, FindingsCSVFile, BucketsCSVFile, ReadinessCSVFile, FindingsOCSFFile, FindingsASFFFile, ReportHTMLFile} {
 		x, _ := os.ReadFile(filepath.Join(a, name))
 		y, _ := os.ReadFile(filepath.Join(b, name))
 		if len(x) == 0 || !bytes.Equal(x, y) {

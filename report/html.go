@@ -1,17 +1,13 @@
 package report
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
-	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ownerscan/ownerscan/scanner"
@@ -92,18 +88,7 @@ type htmlBucket struct {
 	AccountID, AccountName, Name, Region, ObjectOwnership, Status, ObjectScan, Error string
 	ObjectsScanned, CrossAccountObjects, CrossAccountBytes, UnknownOwnerObjects      int64
 	Grants, Owners                                                                   []string
-	Readiness                                                                        *htmlReadiness
-}
-
-// htmlReadiness is a bucket's readiness to enforce, when the report has one.
-type htmlReadiness struct {
-	Verdict  string `json:"verdict"`
-	Blockers []struct {
-		Kind   string `json:"kind"`
-		Detail string `json:"detail"`
-		Fix    string `json:"fix"`
-	} `json:"blockers"`
-	Changes []string `json:"changes"`
+	Readiness                                                                        *scanner.Readiness
 }
 
 type htmlFinding struct {
@@ -155,8 +140,8 @@ func buildPage(doc *Document) *htmlPage {
 			CrossAccountBytes: b.CrossAccountBytes, UnknownOwnerObjects: b.UnknownOwnerObjects,
 			Grants: grantItems(b.ACLGrants), Owners: foreignOwnerItems(b.ForeignOwners),
 		}
-		if bucketsHaveReadiness {
-			hb.Readiness = readinessOf(b)
+		if b.Readiness != nil && b.Readiness.Verdict != "" {
+			hb.Readiness = b.Readiness
 		}
 		page.HasReadiness = page.HasReadiness || hb.Readiness != nil
 		page.Buckets[i] = hb
@@ -207,46 +192,4 @@ func severityCounts(counts map[string]int) []htmlCount {
 		out = append(out, htmlCount{Label: string(sev), Count: counts[string(sev)]})
 	}
 	return out
-}
-
-// bucketsHaveReadiness says whether the report form of a bucket has a
-// "readiness" field at all; only then is each bucket looked at for one.
-var bucketsHaveReadiness = func() bool {
-	t := reflect.TypeFor[scanner.Bucket]()
-	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == "readiness" {
-			return true
-		}
-	}
-	return false
-}()
-
-// readinessOf reads a bucket's readiness from its report.json form, so the
-// page shows it whenever the scan reports one, without depending on how
-// the scanner's types hold it. nil when there is none.
-func readinessOf(b scanner.Bucket) *htmlReadiness {
-	r, err := readinessFromJSON(b)
-	if err != nil {
-		return nil
-	}
-	return r
-}
-
-// readinessFromJSON encodes v and decodes its "readiness" field; nil when
-// it has none or no verdict.
-func readinessFromJSON(v any) (*htmlReadiness, error) {
-	data, err := json.Marshal(v)
-	if err != nil || !bytes.Contains(data, []byte(`"readiness"`)) {
-		return nil, err
-	}
-	var holder struct {
-		Readiness *htmlReadiness `json:"readiness"`
-	}
-	if err := json.Unmarshal(data, &holder); err != nil {
-		return nil, err
-	}
-	if holder.Readiness == nil || holder.Readiness.Verdict == "" {
-		return nil, nil
-	}
-	return holder.Readiness, nil
 }

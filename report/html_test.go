@@ -203,51 +203,60 @@ func checkFindingRows(t *testing.T, p *parsedPage, table string, findings []scan
 	}
 }
 
-// TestHTMLShowsReadiness: a bucket whose report.json form carries a
-// readiness gets a Readiness column with its verdict and blockers; without
-// one the column is not there.
+// TestHTMLShowsReadiness: buckets with a readiness get a Readiness column
+// with their verdict, blockers with their fixes, and the migration policy;
+// a report without any readiness has no such column.
 func TestHTMLShowsReadiness(t *testing.T) {
-	p := parsePage(t, NewDocument(fixtureResult(), fixtureTool, nil))
-	for _, th := range p.elements("th") {
+	res := fixtureResult()
+	var none []scanner.Bucket
+	for _, b := range res.Buckets {
+		b.Readiness = nil
+		none = append(none, b)
+	}
+	bare := *res
+	bare.Buckets = none
+	for _, th := range parsePage(t, NewDocument(&bare, fixtureTool, nil)).elements("th") {
 		if text(th) == "Readiness" {
 			t.Error("a Readiness column without any readiness in the report")
 		}
 	}
-	b := scanner.Bucket{Name: "b"}
-	if readinessOf(b) != nil {
-		t.Error("readiness found in a bucket without one")
-	}
-	type withReadiness struct {
-		scanner.Bucket
-		Readiness any `json:"readiness"`
-	}
-	// readinessOf works on the JSON form; check the decoding it relies on.
-	r := decodeReadiness(t, withReadiness{Bucket: b, Readiness: map[string]any{
-		"verdict": "migrate", "blockers": []any{map[string]any{"kind": "BUCKET_ACL_GRANT", "detail": "d", "fix": "f"}}, "changes": []any{"c"},
-	}})
-	if r == nil || r.Verdict != "migrate" || len(r.Blockers) != 1 || r.Blockers[0].Fix != "f" || len(r.Changes) != 1 {
-		t.Fatalf("readiness %+v", r)
-	}
 
-	// A page with a readiness shows the column, the verdict and the fix.
-	page := buildPage(NewDocument(fixtureResult(), fixtureTool, nil))
-	page.Buckets[0].Readiness, page.HasReadiness = r, true
-	rows, _ := parseRendered(t, page).rows(t, "buckets-table")
-	if cell := rows[0][12]; !strings.HasPrefix(cell, "migrate") || !strings.Contains(cell, "BUCKET_ACL_GRANT: d") || !strings.Contains(cell, "f") {
-		t.Errorf("readiness cell %q", cell)
+	rows, _ := parsePage(t, NewDocument(res, fixtureTool, nil)).rows(t, "buckets-table")
+	col := -1
+	for i, th := range parsePage(t, NewDocument(res, fixtureTool, nil)).elements("th") {
+		if text(th) == "Readiness" && col < 0 {
+			col = i
+		}
 	}
-	if rows[1][12] != "" {
-		t.Errorf("a bucket without readiness shows %q", rows[1][12])
+	if col < 0 {
+		t.Fatal("no Readiness column although buckets have a readiness")
 	}
-}
-
-func decodeReadiness(t *testing.T, v any) *htmlReadiness {
-	t.Helper()
-	r, err := readinessFromJSON(v)
-	if err != nil {
-		t.Fatal(err)
+	seen := 0
+	for i, b := range res.Buckets {
+		rd := b.Readiness
+		cell := rows[i][12]
+		if rd == nil {
+			if cell != "" {
+				t.Errorf("bucket %s without readiness shows %q", b.Name, cell)
+			}
+			continue
+		}
+		seen++
+		if !strings.HasPrefix(cell, string(rd.Verdict)) {
+			t.Errorf("bucket %s: readiness cell %q does not start with %s", b.Name, cell, rd.Verdict)
+		}
+		for _, bl := range rd.Blockers {
+			if !strings.Contains(cell, string(bl.Kind)) || !strings.Contains(cell, bl.Fix) {
+				t.Errorf("bucket %s: readiness cell lacks blocker %s or its fix", b.Name, bl.Kind)
+			}
+		}
+		if rd.MigrationPolicy != "" && !strings.Contains(cell, rd.MigrationPolicy) {
+			t.Errorf("bucket %s: readiness cell lacks the migration policy", b.Name)
+		}
 	}
-	return r
+	if seen == 0 {
+		t.Fatal("the fixture has no bucket with a readiness")
+	}
 }
 
 func ExampleFormats() {
@@ -256,7 +265,7 @@ func ExampleFormats() {
 	}
 	// Output:
 	// json [report.json]
-	// csv [findings.csv buckets.csv objects.csv]
+	// csv [findings.csv buckets.csv readiness.csv objects.csv]
 	// ocsf [findings.ocsf.json]
 	// asff [findings.asff.json]
 	// html [report.html]

@@ -178,9 +178,21 @@ func normalize(res *scanner.Result) *scanner.Result {
 		owners := make([]scanner.ForeignOwner, len(b.ForeignOwners))
 		for j, fo := range b.ForeignOwners {
 			fo.SampleKeys = nonNil(fo.SampleKeys)
+			fo.CandidateAccounts = nonNil(fo.CandidateAccounts)
 			owners[j] = fo
 		}
 		b.ForeignOwners = owners
+		if b.Readiness != nil {
+			rd := *b.Readiness
+			rd.Blockers, rd.Changes = nonNil(rd.Blockers), nonNil(rd.Changes)
+			grants := make([]scanner.ObjectGrant, len(rd.ObjectACLSample.Grants))
+			for j, g := range rd.ObjectACLSample.Grants {
+				g.SampleKeys = nonNil(g.SampleKeys)
+				grants[j] = g
+			}
+			rd.ObjectACLSample.Grants = grants
+			b.Readiness = &rd
+		}
 		out.Buckets[i] = b
 	}
 	return &out

@@ -1,7 +1,7 @@
 // Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, the streamed objects.csv, the findings as OCSF and ASFF,
-// report.html, and the human summary for stdout; and it reads a report back
-// to compare a scan with it (Compare).
+// buckets.csv, readiness.csv, the streamed objects.csv, the findings as
+// OCSF and ASFF, report.html, and the human summary for stdout; and it
+// reads a report back to compare a scan with it (Compare).
 //
 // Every file is written atomically (see EnsureDir, Stage and
 // Staged.Commit): a reader of the output folder sees either the previous
@@ -45,7 +45,10 @@ const (
 	BucketsCSVFile  = "buckets.csv"
 	// ObjectsCSVFile is streamed by ObjectsCSV while the scan runs; Write
 	// does not produce it.
-	ObjectsCSVFile   = "objects.csv"
+	ObjectsCSVFile = "objects.csv"
+	// ReadinessCSVFile has one row per bucket not enforced: its readiness
+	// verdict, blockers and changes.
+	ReadinessCSVFile = "readiness.csv"
 	FindingsOCSFFile = "findings.ocsf.json"
 	FindingsASFFFile = "findings.asff.json"
 	ReportHTMLFile   = "report.html"
@@ -68,8 +71,8 @@ var Formats = []FormatInfo{
 	},
 	{
 		Name:        FormatCSV,
-		Files:       []string{FindingsCSVFile, BucketsCSVFile, ObjectsCSVFile},
-		Description: "one row per finding, per bucket, and per cross-account object version, for spreadsheets",
+		Files:       []string{FindingsCSVFile, BucketsCSVFile, ReadinessCSVFile, ObjectsCSVFile},
+		Description: "one row per finding, per bucket, per bucket's readiness to enforce, and per cross-account object version, for spreadsheets",
 	},
 	{
 		Name:        FormatOCSF,
@@ -97,6 +100,7 @@ var fileWriters = map[string]func(io.Writer, *Document) error{
 	FindingsOCSFFile: writeOCSF,
 	FindingsASFFFile: writeASFF,
 	ReportHTMLFile:   writeHTML,
+	ReadinessCSVFile: writeReadinessCSV,
 }
 
 // Tool names the program that wrote a report.

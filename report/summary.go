@@ -40,6 +40,7 @@ func WriteSummary(w io.Writer, res *scanner.Result, dir string) error {
 	sw.header(res)
 	sw.accounts(res)
 	sw.findings(res)
+	sw.readiness(res)
 	if dir != "" {
 		sw.printf("\nReports: %s\n", clean(dir))
 	}
@@ -110,6 +111,9 @@ func (s *summaryWriter) header(res *scanner.Result) {
 	fmt.Fprintf(tw, "Objects\t%d\tversions scanned; %d cross-account (%s)\n",
 		sum.ObjectsScanned, sum.CrossAccountObjects, humanBytes(sum.CrossAccountBytes))
 	fmt.Fprintf(tw, "Findings\t%d\t%s\n", totalFindings(sum.Findings), findingCounts(sum.Findings))
+	if len(sum.Readiness) > 0 {
+		fmt.Fprintf(tw, "Readiness\t%d\t%s\n", totalFindings(sum.Readiness), readinessCounts(sum.Readiness))
+	}
 	s.flush(tw)
 }
 
@@ -160,17 +164,24 @@ func findingCounts(counts map[string]int) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 	}
+	return strings.Join(append(parts, otherCounts(counts, severityOrder)...), ", ")
+}
+
+// otherCounts renders, sorted, the counts of names not in known ("3 x"),
+// so that nothing counted is hidden from the summary.
+func otherCounts[T ~string](counts map[string]int, known []T) []string {
 	var other []string
-	for sev := range counts {
-		if !slices.Contains(severityOrder, scanner.Severity(sev)) {
-			other = append(other, sev)
+	for name := range counts {
+		if !slices.Contains(known, T(name)) {
+			other = append(other, name)
 		}
 	}
 	slices.Sort(other)
-	for _, sev := range other {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[sev], clean(sev)))
+	parts := make([]string, len(other))
+	for i, name := range other {
+		parts[i] = fmt.Sprintf("%d %s", counts[name], clean(name))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // accountRow is one line of the per-account table.

@@ -74,8 +74,14 @@ func (r *run) accountsPhase(ctx context.Context, s *accountStream) error {
 	return nil
 }
 
-// dispatchAccount decides what becomes of one listed account.
+// dispatchAccount decides what becomes of one listed account. Every listed
+// account, in scope or not, is remembered for owner identity, with the
+// canonical ID an earlier run learned for it, if any.
 func (r *run) dispatchAccount(ctx context.Context, g *errgroup.Group, a orgAccount) {
+	r.listed = append(r.listed, a)
+	if id := r.opts.KnownCanonicalIDs[a.ID]; id != "" {
+		r.dir.registerEarlier(id, memberRef{ID: a.ID, Name: a.Name})
+	}
 	var ancestors []string
 	row := Account{ID: a.ID, Name: a.Name, State: a.State}
 	if r.tree != nil {

@@ -97,6 +97,15 @@ func retrieveNow(ctx context.Context, c *aws.CredentialsCache) error {
 	return nil
 }
 
+// apiErrorCode is the AWS error code of err, "" when it is no API error.
+func apiErrorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
 // awsErrorText renders an error for the report: "Code: message" when AWS
 // answered with an API error; what was wrong with the answer when it was
 // not the document the operation returns (answer.Error); the error text

@@ -36,6 +36,9 @@ type S3API interface {
 	GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, optFns ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
 	GetBucketAcl(ctx context.Context, in *s3.GetBucketAclInput, optFns ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
 	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, optFns ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	// Readiness reads, for buckets not enforced.
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetObjectAcl(ctx context.Context, in *s3.GetObjectAclInput, optFns ...func(*s3.Options)) (*s3.GetObjectAclOutput, error)
 }
 
 // Compile-time proof that the real clients satisfy the interfaces.
@@ -48,10 +51,12 @@ var (
 // clientFactory hands out API clients. The real one (awsClients) builds SDK
 // clients over one shared, budgeted HTTP client; unit tests substitute fakes.
 type clientFactory interface {
-	// STS returns the STS client signing with creds (nil = the caller's).
-	STS(creds aws.CredentialsProvider) STSAPI
-	// Organizations returns the Organizations client signing with creds.
-	Organizations(creds aws.CredentialsProvider) OrganizationsAPI
+	// STS returns the STS client of region signing with creds (nil = the
+	// caller's).
+	STS(region string, creds aws.CredentialsProvider) STSAPI
+	// Organizations returns the Organizations client signing with creds;
+	// region is the partition's home region, where its endpoint lives.
+	Organizations(region string, creds aws.CredentialsProvider) OrganizationsAPI
 	// S3 returns the S3 client of one account in one region; the same
 	// client for the same (account, region).
 	S3(accountID, region string, creds aws.CredentialsProvider) S3API

@@ -8,10 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// listBucketsRegion is where ListBuckets and region lookups are sent: both
-// work from any region, and us-east-1 is where the bucket quota lives.
-const listBucketsRegion = "us-east-1"
-
 // accountOutcome is an account's row and its share of the call model.
 type accountOutcome struct {
 	row           Account
@@ -66,7 +62,9 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 		}
 	}
 	// After a stop, the next ListBuckets page is not asked for.
-	api := stoppableS3{r.clients.S3(a.ID, listBucketsRegion, creds), r}
+	// ListBuckets answers from any region of the partition: the control
+	// region, which every account has.
+	api := stoppableS3{r.clients.S3(a.ID, r.controlRegion, creds), r}
 	out.listedBuckets = true
 	var jobs []bucketJob
 	listFailed := func(err error) {

@@ -43,13 +43,40 @@ type accountCalls struct {
 // bucketCalls returns the minimum calls of one bucket and their chain: a
 // region lookup when ListBuckets gave none, GetBucketOwnershipControls, and
 // for a bucket not enforced GetBucketAcl and max(1, ceil(versions/1000))
-// ListObjectVersions pages. Checks a failure cut short count as far as they
-// went.
+// ListObjectVersions pages, and with readiness on GetBucketPolicy and a
+// GetObjectAcl per sampled version (see sampleCalls). Checks a failure cut
+// short count as far as they went.
 func bucketCalls(o *bucketOutcome) int64 {
-	var n int64
-	if o.regionLookup {
+	return listingCalls(o) + readinessCalls(o)
+}
+
+// readinessCalls are a bucket's readiness reads: GetBucketPolicy and the
+// sampled GetObjectAcl calls.
+func readinessCalls(o *bucketOutcome) int64 {
+	f := o.ready
+	if f == nil {
+		return 0
+	}
+	n := sampleCalls(f)
+	if f.policyRead {
 		n++
 	}
+	return n
+}
+
+// sampleCalls is min(readiness.object_acl_sample, versions listed that are
+// not delete markers) once the sample was read (a sample cut short by an
+// error counts the calls it made).
+func sampleCalls(f *readinessFacts) int64 {
+	if f == nil || f.sampled == nil {
+		return 0
+	}
+	return min(int64(f.sampleSize), f.candidates, f.sampleReads)
+}
+
+// listingCalls are a bucket's calls before readiness.
+func listingCalls(o *bucketOutcome) int64 {
+	n := o.regionLookups // one after the other
 	if o.ownershipChecked {
 		n++
 	}
@@ -69,14 +96,23 @@ func bucketCalls(o *bucketOutcome) int64 {
 // bucketChain is the shortest chain of calls one bucket's checks can take:
 // a region lookup, then GetBucketOwnershipControls, then either GetBucketAcl
 // alone or, when the bucket is listed, its listing pages, with the ACL read
-// going out beside the first page. With concurrency requests in flight the
-// pages take at least ceil(pages/concurrency) rounds, however the key space is
-// split, so the chain never claims more than a parallel listing needs.
+// (and readiness's GetBucketPolicy) going out beside the first page, then
+// the sampled GetObjectAcl calls, which need the listing's last page. With
+// concurrency requests in flight the pages take at least
+// ceil(pages/concurrency) rounds, however the key space is split, so the
+// chain never claims more than a parallel listing needs; likewise the
+// sample.
 func bucketChain(o *bucketOutcome, concurrency int64) int64 {
-	var n int64
-	if o.regionLookup {
-		n++
+	n := listingChain(o, concurrency)
+	if reads := sampleCalls(o.ready); reads > 0 {
+		n += pagesFor(reads, max(concurrency, 1))
 	}
+	return n
+}
+
+// listingChain is bucketChain before readiness's object ACL sample.
+func listingChain(o *bucketOutcome, concurrency int64) int64 {
+	n := o.regionLookups // one after the other
 	if o.ownershipChecked {
 		n++
 	}
@@ -99,19 +135,21 @@ func bucketChain(o *bucketOutcome, concurrency int64) int64 {
 //	+ 1 DescribeOrganization + ceil(accounts/20) ListAccounts
 //	+ the OU walk when a filter needs it (ListRoots + per parent
 //	  max(1, ceil(n/20)) pages of OUs and of accounts)
-//	+ per account in scope: 1 AssumeRole (not for the caller's own account)
+//	+ per account in scope: 1 AssumeRole (for every account but the one
+//	  scanned with the caller's or the organization role's own credentials)
 //	  + max(1, ceil(buckets/10000)) ListBuckets pages
 //	+ per bucket: see bucketCalls
 //	+ owner lookups of out-of-scope members, when an owner needed one.
 //
 // The critical path is the longest chain of calls that must follow each
-// other: [organization role ->] the ListAccounts pages up to the account's
-// page (all pages, or the OU walk if longer, when the walk gates the
-// accounts; GetCallerIdentity, DescribeOrganization and the walk go out
-// beside the first page) -> AssumeRole -> ListBuckets pages -> the
-// account's longest bucket chain (see bucketChain).
+// other: GetCallerIdentity (its ARN names the partition of every other
+// request) -> [organization role ->] the ListAccounts pages up to the
+// account's page (all pages, or the OU walk if longer, when the walk gates
+// the accounts; DescribeOrganization and the walk go out beside the first
+// page) -> AssumeRole -> ListBuckets pages -> the account's longest bucket
+// chain (see bucketChain).
 func minCalls(f *callFacts) CallStats {
-	prefix := int64(0)
+	prefix := int64(1) // GetCallerIdentity
 	calls := int64(2) + pagesFor(f.orgAccounts, organizationsPageSize) + f.ownerLookups
 	if f.orgRole {
 		prefix++

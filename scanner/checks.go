@@ -6,8 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // bucketOutcome is one bucket's result before owners are resolved.
@@ -18,11 +18,15 @@ type bucketOutcome struct {
 	owners  map[string]*ownerStats // foreign owner canonical ID -> stats
 
 	// What the checks called, for the call model.
-	regionLookup     bool
+	regionLookups    int64 // HeadBucket calls to find the region
 	ownershipChecked bool
 	aclChecked       bool
 	listed           bool
 	listPages        int64
+
+	// Readiness reads (readiness_reads.go); nil when readiness is off or
+	// the bucket is enforced.
+	ready *readinessFacts
 }
 
 // rawGrant is a bucket ACL grant as S3 returned it.
@@ -72,8 +76,11 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	// boundary, failed as "interrupted during OP".
 	s3For := func(region string) S3API { return stoppableS3{r.clients.S3(job.account.ID, region, job.creds), r} }
 	if job.region == "" {
-		out.regionLookup = true
-		region, err := bucketRegion(ctx, s3For(listBucketsRegion), job.name)
+		region, err := r.lookupRegion(ctx, s3For, job.name, out)
+		if errors.Is(err, errRegionOutOfScope) {
+			out.inScope = false
+			return out
+		}
 		if err != nil {
 			return fail("HeadBucket", err)
 		}
@@ -98,12 +105,21 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	}
 	out.row.Status = BucketNoncompliant
 
+	// The bucket policy (readiness) depends on nothing else: it goes out
+	// beside the ACL and the listing's first page, and costs the bucket's
+	// chain no round trip.
+	policyDone := r.startPolicyRead(ctx, api, job, out)
 	out.aclChecked = true
 	if r.opts.ObjectsMode != ObjectsModeFull {
-		if err := r.readACL(ctx, api, job, out); err != nil {
-			return fail("GetBucketAcl", err)
+		aclErr := r.readACL(ctx, api, job, out)
+		policyErr := <-policyDone
+		if aclErr != nil {
+			return fail("GetBucketAcl", aclErr)
 		}
-		return out
+		if policyErr != nil {
+			return fail("GetBucketPolicy", policyErr)
+		}
+		return r.finishReadiness(ctx, api, job, out, fail)
 	}
 	// The ACL and the listing's first page do not depend on each other:
 	// both go out at once, and the listing counts its first entry only
@@ -121,6 +137,7 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	}
 	out.listed = true
 	listErr := r.listVersionsAfter(ctx, api, job, out, waitACL)
+	policyErr := <-policyDone
 	if err := waitACL(); err != nil {
 		out.row.ObjectScan = ObjectScanSkipped
 		return fail("GetBucketAcl", err)
@@ -128,6 +145,52 @@ func (r *run) checkBucket(ctx context.Context, job bucketJob) *bucketOutcome {
 	if listErr != nil {
 		out.row.ObjectScan = ObjectScanFailed
 		return fail("ListObjectVersions", listErr)
+	}
+	if policyErr != nil {
+		return fail("GetBucketPolicy", policyErr)
+	}
+	return r.finishReadiness(ctx, api, job, out, fail)
+}
+
+// startPolicyRead starts the readiness read of the bucket policy, when
+// readiness is on; the channel gives its error (nil at once when off).
+func (r *run) startPolicyRead(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome) <-chan error {
+	done := make(chan error, 1)
+	if !r.opts.Readiness.Enabled {
+		done <- nil
+		return done
+	}
+	out.ready = &readinessFacts{sampleSize: r.opts.Readiness.ObjectACLSample}
+	go func() { done <- readPolicy(ctx, api, job.name, out.ready) }()
+	return done
+}
+
+// finishReadiness ends a bucket's readiness reads once its owner is known
+// and its versions listed: the policy's ACL demands, and the object ACL
+// sample, read after the listing because the sample is the versions of
+// lowest rank among all of them (one round of calls, in parallel).
+func (r *run) finishReadiness(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome, fail func(string, error) *bucketOutcome) *bucketOutcome {
+	f := out.ready
+	if f == nil {
+		return out
+	}
+	f.analysePolicy(out.row.OwnerCanonicalID)
+	switch {
+	case f.sampleSize == 0:
+		f.skipped = "readiness.object_acl_sample is 0"
+	case !out.listed:
+		f.skipped = "objects.mode is off: no versions were listed to sample"
+	case len(f.chooser) > 0:
+		if err := readObjectACLs(ctx, api, job.name, out.row.OwnerCanonicalID, f); err != nil {
+			return fail("GetObjectAcl", err)
+		}
+	}
+	f.chooser = nil
+	if len(out.grants) == 0 && !f.sampledGrants() {
+		// Nothing will move into the policy, so no migration policy is
+		// written from it: its statements need not wait in memory for the
+		// end of the scan.
+		f.doc = nil
 	}
 	return out
 }
@@ -144,7 +207,7 @@ func (r *run) readACL(ctx context.Context, api S3API, job bucketJob, out *bucket
 		owner = aws.ToString(acl.Owner.ID)
 	}
 	out.row.OwnerCanonicalID = owner
-	out.grants = foreignGrants(acl, owner)
+	out.grants = foreignGrants(acl.Grants, owner)
 	return nil
 }
 
@@ -169,9 +232,9 @@ func ownershipOf(ctx context.Context, api S3API, bucket string) (ObjectOwnership
 }
 
 // foreignGrants returns the grants of an ACL to anyone but the owner.
-func foreignGrants(acl *s3.GetBucketAclOutput, owner string) []rawGrant {
+func foreignGrants(acl []s3types.Grant, owner string) []rawGrant {
 	var grants []rawGrant
-	for _, g := range acl.Grants {
+	for _, g := range acl {
 		if g.Grantee == nil {
 			continue
 		}
@@ -200,24 +263,4 @@ func groupKind(uri string) GranteeKind {
 		return GranteeLogDelivery
 	}
 	return GranteeOtherGroup
-}
-
-// bucketRegion asks HeadBucket, sent to the listing region, where a bucket
-// lives. S3 names the region in the x-amz-bucket-region header whatever the
-// answer: 200, 403, or the 301 it gives when the bucket lives elsewhere
-// (which the SDK turns into a MovedPermanently error, aws-facts.md §6). So the
-// header decides, from a success or an error response alike; only an error
-// without it fails the lookup.
-func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error) {
-	head, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err == nil {
-		return normalizeRegion(aws.ToString(head.BucketRegion), true), nil
-	}
-	var respErr *smithyhttp.ResponseError
-	if errors.As(err, &respErr) && respErr.Response != nil {
-		if region := respErr.Response.Header.Get("x-amz-bucket-region"); region != "" {
-			return normalizeRegion(region, true), nil
-		}
-	}
-	return "", err
 }

@@ -29,9 +29,6 @@ const (
 	// or dripping answer is given up and retried, at most
 	// maxTimedOutAttempts times per call (guard_transport.go).
 	DefaultAttemptTimeout = 30 * time.Second
-	// organizationsRegion is where the Organizations endpoint lives for
-	// every commercial region (aws-facts.md §9).
-	organizationsRegion = "us-east-1"
 )
 
 // newRetryer is the retryer of every client: standard mode with more
@@ -77,9 +74,6 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 	base.Retryer = func() aws.Retryer { return newRetryer(DefaultMaxBackoff) }
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
-	if base.Region == "" {
-		base.Region = "us-east-1"
-	}
 	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
 }
 
@@ -110,17 +104,21 @@ func (c *awsClients) config(creds aws.CredentialsProvider, limiter func(*rateLim
 	return cfg
 }
 
-// STS returns an STS client in the configured region (a regional endpoint:
-// its tokens work in every region).
-func (c *awsClients) STS(creds aws.CredentialsProvider) STSAPI {
-	return sts.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.sts }))
+// STS returns an STS client of region: a regional endpoint, whose session
+// tokens work in every region of the partition.
+func (c *awsClients) STS(region string, creds aws.CredentialsProvider) STSAPI {
+	return sts.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.sts }), func(o *sts.Options) {
+		o.Region = region
+	})
 }
 
-// Organizations returns an Organizations client; its endpoint is in
-// us-east-1 whatever the configured region.
-func (c *awsClients) Organizations(creds aws.CredentialsProvider) OrganizationsAPI {
+// Organizations returns an Organizations client of region, the partition's
+// home region: the SDK's endpoint rules send every region of a partition
+// there anyway, and with an overridden endpoint it is also the region the
+// requests are signed for.
+func (c *awsClients) Organizations(region string, creds aws.CredentialsProvider) OrganizationsAPI {
 	return organizations.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.organizations }), func(o *organizations.Options) {
-		o.Region = organizationsRegion
+		o.Region = region
 	})
 }
 

@@ -3,7 +3,6 @@ package scanner
 import (
 	"context"
 	"sort"
-	"sync"
 	"sync/atomic"
 )
 
@@ -34,24 +33,6 @@ type collector struct {
 	// walkErr is why the organization walk (caller identity,
 	// DescribeOrganization, ListAccounts) stopped, if it did.
 	walkErr error
-
-	// Out-of-scope members whose owner lookup failed (lookupOutsideOwners).
-	unlearnedMu sync.Mutex
-	unlearned   []string
-}
-
-// noteUnlearned records a member account whose canonical ID could not be
-// read. Safe from any goroutine.
-func (c *collector) noteUnlearned(accountID string) {
-	c.unlearnedMu.Lock()
-	c.unlearned = append(c.unlearned, accountID)
-	c.unlearnedMu.Unlock()
-}
-
-func (c *collector) unlearnedOutside() []string {
-	c.unlearnedMu.Lock()
-	defer c.unlearnedMu.Unlock()
-	return append([]string(nil), c.unlearned...)
 }
 
 func newCollector(sink ObjectSink, p *Progress, dir *ownerDirectory) *collector {
@@ -102,6 +83,9 @@ func findingCount(b *bucketOutcome) int {
 	if b.row.CrossAccountObjects > 0 {
 		n++
 	}
+	if b.row.UnknownOwnerObjects > 0 {
+		n++ // OWNER_UNKNOWN
+	}
 	if b.row.Status == BucketFailed {
 		n++
 	}
@@ -136,7 +120,13 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 	}
 
 	for _, a := range c.accounts {
-		res.Accounts = append(res.Accounts, a.row)
+		row := a.row
+		if row.CanonicalID == "" {
+			// Not reached today: the canonical ID an earlier run learned,
+			// so that the next run's baseline keeps it.
+			row.CanonicalID = r.opts.KnownCanonicalIDs[row.ID]
+		}
+		res.Accounts = append(res.Accounts, row)
 		ac := acctCalls(a.row.ID)
 		ac.page, ac.assumed, ac.listedBuckets, ac.bucketsListed = a.page, a.assumed, a.listedBuckets, a.bucketsListed
 		if a.row.Status == AccountFailed {
@@ -144,16 +134,27 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			res.Findings = append(res.Findings, accountErrorFinding(a.row))
 		}
 	}
-	// Member accounts whose canonical ID the scan could not learn: an owner
-	// it cannot resolve may be one of them, so "external" is then only
-	// "not a member the scan could identify", and the findings say so.
-	unlearned := c.unlearnedOutside()
-	for _, a := range c.accounts {
-		if a.row.Status == AccountFailed && a.row.CanonicalID == "" {
-			unlearned = append(unlearned, a.row.ID)
+	// Every owner and grantee is resolved first: the one-off lookup of
+	// out-of-scope members runs now if one needs it, and only then is it
+	// known which members' canonical IDs stay unknown.
+	for _, b := range c.buckets {
+		if !b.inScope {
+			continue
+		}
+		for id := range b.owners {
+			resolve(id)
+		}
+		for _, g := range b.grants {
+			if g.kind == "" {
+				resolve(g.canonicalID)
+			}
 		}
 	}
-	sort.Strings(unlearned)
+	members := r.membership(res.Accounts, c.walkErr != nil)
+	partition := r.partition
+	if partition == "" {
+		partition = DefaultPartition
+	}
 	for _, b := range c.buckets {
 		ac := acctCalls(b.row.AccountID)
 		n := bucketCalls(b)
@@ -165,25 +166,32 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 		row := b.row
 		row.ACLGrants = []Grant{}
 		for _, g := range b.grants {
-			row.ACLGrants = append(row.ACLGrants, resolveGrant(g, resolve))
+			row.ACLGrants = append(row.ACLGrants, resolveGrant(classifyCloudFront(g, partition), c.dir.known, members))
 		}
 		sortGrants(row.ACLGrants)
 		row.ForeignOwners = []ForeignOwner{}
 		for id, st := range b.owners {
-			fo := ForeignOwner{CanonicalID: id, Objects: st.objects, Bytes: st.bytes, SampleKeys: append([]string{}, st.samples...)}
-			if m, ok := resolve(id); ok {
+			fo := ForeignOwner{CanonicalID: id, Objects: st.objects, Bytes: st.bytes, SampleKeys: append([]string{}, st.samples...), CandidateAccounts: []string{}}
+			switch m, ok := c.dir.known(id); {
+			case ok:
 				fo.AccountID, fo.AccountName = m.ID, m.Name
-			} else {
+			case members.external():
 				fo.External = true
+			default:
+				fo.Unidentified = true
+				fo.CandidateAccounts = append(fo.CandidateAccounts, members.unknown...)
 			}
 			row.ForeignOwners = append(row.ForeignOwners, fo)
 		}
 		sort.Slice(row.ForeignOwners, func(i, j int) bool { return row.ForeignOwners[i].CanonicalID < row.ForeignOwners[j].CanonicalID })
+		if r.opts.Readiness.Enabled && row.ObjectOwnership != OwnershipEnforced {
+			row.Readiness = assessReadiness(row, b.ready, partition, func(g rawGrant) Grant { return resolveGrant(g, c.dir.known, members) })
+		}
 		if row.Status == BucketFailed {
 			res.Complete = false
 		}
 		res.Buckets = append(res.Buckets, row)
-		res.Findings = append(res.Findings, bucketFindings(row, unlearned)...)
+		res.Findings = append(res.Findings, bucketFindings(row, members, r.partition)...)
 	}
 	if res.Accounts == nil {
 		res.Accounts = []Account{}
@@ -206,16 +214,20 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 	return res
 }
 
-// resolveGrant classifies a grant, resolving a canonical user to a member.
-func resolveGrant(g rawGrant, resolve func(string) (memberRef, bool)) Grant {
+// resolveGrant classifies a grant, resolving a canonical user to a member;
+// one that matches none is external only when it can be nothing else.
+func resolveGrant(g rawGrant, known func(string) (memberRef, bool), members membership) Grant {
 	out := Grant{Kind: g.kind, CanonicalID: g.canonicalID, URI: g.uri, Permission: g.permission}
 	if g.kind != "" {
 		return out
 	}
-	if m, ok := resolve(g.canonicalID); ok {
+	switch m, ok := known(g.canonicalID); {
+	case ok:
 		out.Kind, out.AccountID, out.AccountName = GranteeMember, m.ID, m.Name
-	} else {
+	case members.external():
 		out.Kind = GranteeExternal
+	default:
+		out.Kind = GranteeUnidentified
 	}
 	return out
 }

@@ -33,8 +33,10 @@ type ownerDirectory struct {
 
 	mu          sync.RWMutex
 	byCanonical map[string]memberRef
-	pending     int  // accounts in scope whose ListBuckets has not settled
-	listed      bool // the organization listing is done
+	earlier     map[string]bool // canonical IDs known only from Options.KnownCanonicalIDs
+	accounts    map[string]bool // accounts whose canonical ID is known, from either source
+	pending     int             // accounts in scope whose ListBuckets has not settled
+	listed      bool            // the organization listing is done
 
 	complete     chan struct{}
 	completeOnce sync.Once
@@ -51,27 +53,56 @@ func newOwnerDirectory(log *slog.Logger) *ownerDirectory {
 	return &ownerDirectory{
 		log:         log,
 		byCanonical: map[string]memberRef{},
+		earlier:     map[string]bool{},
+		accounts:    map[string]bool{},
 		complete:    make(chan struct{}),
 		lookupDone:  make(chan struct{}),
 	}
 }
 
-// register records an account's canonical ID. If another account already
-// reported the same ID (moto does this), the first one is kept.
+// register records the canonical ID an account's ListBuckets reported. If
+// another account already reported the same ID (moto does this), the first
+// one is kept; one known only from an earlier run gives way.
 func (d *ownerDirectory) register(canonicalID string, m memberRef) {
 	if canonicalID == "" {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if prev, ok := d.byCanonical[canonicalID]; ok {
+	d.accounts[m.ID] = true
+	if prev, ok := d.byCanonical[canonicalID]; ok && !d.earlier[canonicalID] {
 		if prev.ID != m.ID {
 			d.log.Warn("two accounts report the same canonical ID; keeping the first",
 				"canonical_id", canonicalID, "kept", prev.ID, "ignored", m.ID)
 		}
 		return
 	}
+	delete(d.earlier, canonicalID)
 	d.byCanonical[canonicalID] = m
+}
+
+// registerEarlier records a canonical ID learned in an earlier run
+// (Options.KnownCanonicalIDs), for a member of the organization listing.
+// What the scan learns itself takes precedence.
+func (d *ownerDirectory) registerEarlier(canonicalID string, m memberRef) {
+	if canonicalID == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[m.ID] = true
+	if _, ok := d.byCanonical[canonicalID]; ok {
+		return
+	}
+	d.byCanonical[canonicalID] = m
+	d.earlier[canonicalID] = true
+}
+
+// knowsAccount reports whether the canonical ID of an account is known.
+func (d *ownerDirectory) knowsAccount(accountID string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.accounts[accountID]
 }
 
 // expect announces an account whose ListBuckets is to come.

@@ -8,7 +8,9 @@ import (
 )
 
 // From a delegated audit account: the organization role is assumed first
-// (with ExternalId) and its session assumes the member roles.
+// (with ExternalId) and its session assumes the member roles, the audit
+// account's own included (its caller holds only sts:AssumeRole); the
+// management account is scanned with the organization role's session.
 func TestE2EOrganizationRoleFromAuditAccount(t *testing.T) {
 	srv := emulateYAML(t, `
 management_account: "111111111111"
@@ -23,6 +25,8 @@ accounts:
       - {name: Auditor, trust: ["111111111111"], external_id: "audit-xid"}
   - id: "999999999999"
     name: Audit
+    roles:
+      - {name: Auditor, trust: ["111111111111"], external_id: "audit-xid"}
 buckets:
   - {name: member-bucket, account: "222222222222", ownership: ObjectWriter}
   - {name: audit-bucket, account: "999999999999"}
@@ -50,9 +54,9 @@ buckets:
 		t.Fatalf("complete %v, accounts %+v, buckets %+v", res.Complete, res.Accounts, res.Buckets)
 	}
 	c := srv.Emulator.Counters()
-	// Org role once; Member via the role; Audit (the caller) and Mgmt (the
-	// organization role's own account) with no AssumeRole of their own.
-	if c.ByOperation["AssumeRole"] != 2 || c.Total != res.Calls.MinCalls {
+	// Org role once; Member and Audit (the caller's own) via their member
+	// role; Mgmt (the organization role's own account) with none of its own.
+	if c.ByOperation["AssumeRole"] != 3 || c.Total != res.Calls.MinCalls {
 		t.Errorf("AssumeRole %d, calls %d, min %d: %v", c.ByOperation["AssumeRole"], c.Total, res.Calls.MinCalls, c.ByOperation)
 	}
 	if c.ByAccountOperation["999999999999"]["ListAccounts"] != 0 || c.ByAccountOperation["111111111111"]["ListAccounts"] != 1 {

@@ -77,11 +77,12 @@ func first(t *testing.T, spans []callSpan, op string) callSpan {
 	return callSpan{}
 }
 
-// The prelude's calls do not wait for each other: GetCallerIdentity,
-// DescribeOrganization, the first ListAccounts page and (with an OU filter)
-// ListRoots are all in flight at once, so the first accounts are known one
-// round trip after the scan starts. With 150 ms per call, a call that
-// waited for another would start after that one ended.
+// GetCallerIdentity goes first (its ARN names the partition every other
+// request goes to); after it the prelude's calls do not wait for each
+// other: DescribeOrganization, the first ListAccounts page and (with an OU
+// filter) ListRoots are all in flight at once, so the first accounts are
+// known two round trips after the scan starts. With 150 ms per call, a call
+// that waited for another would start after that one ended.
 func TestE2EPreludeCallsOverlap(t *testing.T) {
 	sc, err := fakeaws.ParseScenario([]byte(`
 management_account: "111111111111"
@@ -113,11 +114,15 @@ faults: {latency: 150ms}
 			t.Fatalf("filtered %v: scan: %v, complete %v, %d buckets", filtered, err, res.Complete, len(res.Buckets))
 		}
 		got := spans()[before:]
-		ops := []string{"GetCallerIdentity", "DescribeOrganization", "ListAccounts"}
+		ops := []string{"DescribeOrganization", "ListAccounts"}
 		if filtered {
 			ops = append(ops, "ListRoots")
 		}
+		identity := first(t, got, "GetCallerIdentity")
 		for _, a := range ops {
+			if first(t, got, a).start.Before(identity.end) {
+				t.Errorf("filtered %v: %s started before GetCallerIdentity had named the partition", filtered, a)
+			}
 			for _, b := range ops {
 				if first(t, got, a).start.After(first(t, got, b).end) {
 					t.Errorf("filtered %v: %s started after %s had ended", filtered, a, b)

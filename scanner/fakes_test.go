@@ -32,6 +32,10 @@ type fakeWorld struct {
 	beforeListBuckets func(ctx context.Context, account string)
 	// beforeListVersions, if set, runs before a ListObjectVersions answers.
 	beforeListVersions func(ctx context.Context, bucket string)
+	// policyErr, if set, is every GetBucketPolicy's answer; objectACL, if
+	// set, answers GetObjectAcl (else an ACL with no grants).
+	policyErr error
+	objectACL func(*s3.GetObjectAclInput) (*s3.GetObjectAclOutput, error)
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -42,6 +46,7 @@ type fakeBucket struct {
 	ownership    string // "" = not found
 	grants       []s3types.Grant
 	versions     []s3types.ObjectVersion
+	policy       *string // nil: NoSuchBucketPolicy
 }
 
 func canon(acct string) string { return "canon-" + acct }
@@ -55,7 +60,7 @@ func (w *fakeWorld) count(op string) {
 	w.mu.Unlock()
 }
 
-func (w *fakeWorld) STS(creds aws.CredentialsProvider) STSAPI {
+func (w *fakeWorld) STS(_ string, creds aws.CredentialsProvider) STSAPI {
 	return fakeSTS{
 		getCallerIdentity: func(context.Context) (*sts.GetCallerIdentityOutput, error) {
 			w.count("GetCallerIdentity")
@@ -75,7 +80,7 @@ func (w *fakeWorld) STS(creds aws.CredentialsProvider) STSAPI {
 	}
 }
 
-func (w *fakeWorld) Organizations(aws.CredentialsProvider) OrganizationsAPI {
+func (w *fakeWorld) Organizations(string, aws.CredentialsProvider) OrganizationsAPI {
 	return fakeOrg{
 		describe: func() (*organizations.DescribeOrganizationOutput, error) {
 			w.count("DescribeOrganization")
@@ -139,6 +144,27 @@ func (w *fakeWorld) S3(accountID, region string, _ aws.CredentialsProvider) S3AP
 			grants := append([]s3types.Grant{{Grantee: &s3types.Grantee{ID: aws.String(owner), Type: s3types.TypeCanonicalUser}, Permission: s3types.PermissionFullControl}}, b.grants...)
 			return &s3.GetBucketAclOutput{Owner: &s3types.Owner{ID: aws.String(owner)}, Grants: grants}, nil
 		},
+		getPolicy: func(name string) (*s3.GetBucketPolicyOutput, error) {
+			w.count("GetBucketPolicy")
+			if w.policyErr != nil {
+				return nil, w.policyErr
+			}
+			b, err := find(name)
+			if err != nil {
+				return nil, err
+			}
+			if b.policy == nil {
+				return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy"}
+			}
+			return &s3.GetBucketPolicyOutput{Policy: b.policy}, nil
+		},
+		getObjectACL: func(in *s3.GetObjectAclInput) (*s3.GetObjectAclOutput, error) {
+			w.count("GetObjectAcl")
+			if w.objectACL != nil {
+				return w.objectACL(in)
+			}
+			return &s3.GetObjectAclOutput{}, nil
+		},
 		listVersions: func(ctx context.Context, in *s3.ListObjectVersionsInput) (*s3.ListObjectVersionsOutput, error) {
 			w.count("ListObjectVersions")
 			if w.beforeListVersions != nil {
@@ -200,6 +226,8 @@ type fakeS3 struct {
 	getOwnership func(string) (*s3.GetBucketOwnershipControlsOutput, error)
 	getACL       func(string) (*s3.GetBucketAclOutput, error)
 	listVersions func(context.Context, *s3.ListObjectVersionsInput) (*s3.ListObjectVersionsOutput, error)
+	getPolicy    func(string) (*s3.GetBucketPolicyOutput, error)             // nil: NoSuchBucketPolicy
+	getObjectACL func(*s3.GetObjectAclInput) (*s3.GetObjectAclOutput, error) // nil: the object's owner is the listing's
 }
 
 func (f fakeS3) ListBuckets(ctx context.Context, in *s3.ListBucketsInput, _ ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
@@ -216,6 +244,19 @@ func (f fakeS3) GetBucketAcl(_ context.Context, in *s3.GetBucketAclInput, _ ...f
 }
 func (f fakeS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
 	return f.listVersions(ctx, in)
+}
+
+func (f fakeS3) GetBucketPolicy(_ context.Context, in *s3.GetBucketPolicyInput, _ ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
+	if f.getPolicy == nil {
+		return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy", Message: "The bucket policy does not exist"}
+	}
+	return f.getPolicy(aws.ToString(in.Bucket))
+}
+func (f fakeS3) GetObjectAcl(_ context.Context, in *s3.GetObjectAclInput, _ ...func(*s3.Options)) (*s3.GetObjectAclOutput, error) {
+	if f.getObjectACL == nil {
+		return &s3.GetObjectAclOutput{}, nil
+	}
+	return f.getObjectACL(in)
 }
 
 // memorySink collects object records.

@@ -9,23 +9,25 @@ import (
 
 // grantSeverity is the severity of a BUCKET_ACL_GRANT (DESIGN.md severity
 // guide): anyone or any AWS account critical, an account outside the
-// organization high, a member account medium, log delivery low. Unknown
-// groups are treated as high: nobody can say who they let in.
+// organization high, a member account medium, log delivery (S3's, or
+// CloudFront's legacy logging) and ElastiCache's backup export low. Unknown groups are treated as high:
+// nobody can say who they let in.
 func grantSeverity(k GranteeKind) Severity {
 	switch k {
 	case GranteeAllUsers, GranteeAuthenticatedUsers:
 		return SeverityCritical
-	case GranteeExternal, GranteeOtherGroup:
+	case GranteeExternal, GranteeUnidentified, GranteeOtherGroup:
 		return SeverityHigh
 	case GranteeMember:
 		return SeverityMedium
-	case GranteeLogDelivery:
+	case GranteeLogDelivery, GranteeCloudFrontLogs, GranteeElastiCache:
 		return SeverityLow
 	}
 	return SeverityHigh
 }
 
-// crossAccountSeverity is high, critical when any owner is external.
+// crossAccountSeverity is high, critical when any owner is external (an
+// unidentified owner may be a member: high).
 func crossAccountSeverity(owners []ForeignOwner) Severity {
 	for _, o := range owners {
 		if o.External {
@@ -42,17 +44,26 @@ func granteeLabel(g Grant) string {
 		return fmt.Sprintf("member account %s (%s)", g.AccountID, g.AccountName)
 	case GranteeExternal:
 		return "external canonical ID " + g.CanonicalID
+	case GranteeUnidentified:
+		return "unidentified canonical ID " + g.CanonicalID
 	case GranteeOtherGroup:
 		return "group " + g.URI
+	case GranteeCloudFrontLogs:
+		return "CloudFront's log delivery account (awslogsdelivery)"
+	case GranteeElastiCache:
+		return "ElastiCache's backup export account"
 	}
 	return string(g.Kind)
 }
 
-// ownerLabel names a foreign owner: "333333333333 (AccountC)" or
-// "external <canonical id>".
+// ownerLabel names a foreign owner: "333333333333 (AccountC)",
+// "external <canonical id>" or "unidentified <canonical id>".
 func ownerLabel(o ForeignOwner) string {
-	if o.External {
+	switch {
+	case o.External:
 		return "external " + o.CanonicalID
+	case o.Unidentified:
+		return "unidentified " + o.CanonicalID
 	}
 	return fmt.Sprintf("%s (%s)", o.AccountID, o.AccountName)
 }
@@ -87,12 +98,10 @@ func accountErrorFinding(a Account) Finding {
 	}
 }
 
-// bucketFindings raises a bucket's findings from its resolved row.
-//
-// unlearned lists the member accounts whose canonical IDs the scan could not
-// learn (sorted): where a foreign owner is flagged external, the finding says
-// it may be one of them.
-func bucketFindings(b Bucket, unlearned []string) []Finding {
+// bucketFindings raises a bucket's findings from its resolved row. members
+// says, for an unidentified owner or grantee, which members it may be;
+// partition is the scan's, for ARNs in remediations.
+func bucketFindings(b Bucket, members membership, partition string) []Finding {
 	var out []Finding
 	base := Finding{AccountID: b.AccountID, Bucket: b.Name, Region: b.Region}
 	if b.ObjectOwnership != OwnershipEnforced && b.ObjectOwnership != OwnershipUnknown {
@@ -106,9 +115,6 @@ func bucketFindings(b Bucket, unlearned []string) []Finding {
 		if len(b.ACLGrants) > 0 {
 			f.Detail += fmt.Sprintf(" %d bucket ACL grant(s) block switching to BucketOwnerEnforced until removed.", len(b.ACLGrants))
 		}
-		if b.UnknownOwnerObjects > 0 {
-			f.Detail += fmt.Sprintf(" %d object version(s) were listed without an owner: their owner is unknown.", b.UnknownOwnerObjects)
-		}
 		if b.ObjectScan == ObjectScanTruncated {
 			f.Detail += fmt.Sprintf(" The object listing stopped at objects.max_per_bucket (%d versions).", b.ObjectsScanned)
 		}
@@ -120,7 +126,10 @@ func bucketFindings(b Bucket, unlearned []string) []Finding {
 		f.Type, f.Severity = FindingBucketACLGrant, grantSeverity(g.Kind)
 		f.Title = fmt.Sprintf("bucket %s ACL grants %s to %s", b.Name, g.Permission, granteeLabel(g))
 		f.Detail = fmt.Sprintf("The bucket ACL grants %s to %s. Access through this grant ends when ACLs are disabled, and S3 refuses BucketOwnerEnforced while it exists (InvalidBucketAclWithObjectOwnership).", g.Permission, granteeLabel(g))
-		f.Remediation = remediationGrant(b, g)
+		if g.Kind == GranteeUnidentified {
+			f.Detail += " " + unidentifiedDetail(members)
+		}
+		f.Remediation = remediationGrant(b, g, partition)
 		f.setID(grantSubject(g))
 		out = append(out, f)
 	}
@@ -137,11 +146,14 @@ func bucketFindings(b Bucket, unlearned []string) []Finding {
 		if b.ObjectScan == ObjectScanTruncated {
 			f.Detail += " Counts are from a listing cut short by objects.max_per_bucket."
 		}
-		if len(unlearned) > 0 && slices.ContainsFunc(b.ForeignOwners, func(o ForeignOwner) bool { return o.External }) {
-			f.Detail += fmt.Sprintf(" An owner shown as external may also be one of the member accounts whose canonical ID the scan could not learn: %s.", strings.Join(unlearned, ", "))
+		if slices.ContainsFunc(b.ForeignOwners, func(o ForeignOwner) bool { return o.Unidentified }) {
+			f.Detail += " About the unidentified owner(s): " + unidentifiedDetail(members)
 		}
 		f.Remediation = remediationCrossAccount(b)
 		out = append(out, f)
+	}
+	if b.UnknownOwnerObjects > 0 {
+		out = append(out, ownerUnknownFinding(b, base))
 	}
 	if b.Status == BucketFailed {
 		f := base
@@ -152,6 +164,24 @@ func bucketFindings(b Bucket, unlearned []string) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// ownerUnknownFinding is the OWNER_UNKNOWN of a bucket whose listing gave
+// versions or delete markers without an Owner: they are counted neither as
+// the bucket owner's nor as another account's, so the bucket's counts of
+// cross-account objects may be short by as many.
+func ownerUnknownFinding(b Bucket, base Finding) Finding {
+	f := base
+	f.Type, f.Severity = FindingOwnerUnknown, SeverityMedium
+	f.Title = fmt.Sprintf("bucket %s lists %d object version(s) without an owner", b.Name, b.UnknownOwnerObjects)
+	f.Detail = fmt.Sprintf("ListObjectVersions returned %d version(s) and delete marker(s) of %s without an Owner element. "+
+		"Who owns them is unknown: they are not counted as the bucket owner's, nor in the cross-account counts, which may therefore be short by as many. "+
+		"objects.csv lists them with an empty owner_canonical_id.", b.UnknownOwnerObjects, b.Name)
+	f.Remediation = fmt.Sprintf("Re-run the scan: an owner missing from one listing is not a property of the object. "+
+		"If owners stay missing, read them one by one (the Owner of the object ACL):\n"+
+		"  aws s3api get-object-acl --bucket %s --key KEY --version-id VERSION_ID --expected-bucket-owner %s\n"+
+		"for the keys objects.csv lists with an empty owner_canonical_id.", b.Name, b.AccountID)
+	return f
 }
 
 // severityOrder sorts findings: scan errors first (they make the report
@@ -237,6 +267,12 @@ func summarize(res *Result) Summary {
 			s.BucketsNoncompliant++
 		case BucketFailed:
 			s.BucketsFailed++
+		}
+		if b.Readiness != nil {
+			if s.Readiness == nil {
+				s.Readiness = map[string]int{}
+			}
+			s.Readiness[string(b.Readiness.Verdict)]++
 		}
 		s.ObjectsScanned += b.ObjectsScanned
 		s.CrossAccountObjects += b.CrossAccountObjects

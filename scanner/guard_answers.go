@@ -189,8 +189,13 @@ func readHead(body io.Reader, format answerFormat) ([]byte, error) {
 func headProblem(spec answerSpec, service, contentType string, head []byte) string {
 	if spec.format == formatJSON {
 		if root, _ := rootOf(head, formatJSON); root != "{" {
-			if len(bytes.TrimSpace(head)) == 0 {
+			xmlRoot, _ := answer.XMLRoot(head)
+			mt, _, _ := mime.ParseMediaType(contentType)
+			switch {
+			case len(bytes.TrimSpace(head)) == 0:
 				return "an empty answer where a JSON object was expected"
+			case mt == "text/html" || strings.EqualFold(xmlRoot, "html") || xmlRoot == "!DOCTYPE":
+				return "an HTML page where a JSON object was expected"
 			}
 			return "not a JSON object"
 		}

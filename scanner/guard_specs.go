@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -32,8 +33,10 @@ import (
 //   - ListBuckets: at most 10,000 buckets per page (MaxBuckets), each at
 //     most about 300 bytes (a 63-character name, the date, the region and
 //     the ARN), so about 3 MB: 8 MiB.
-//   - GetBucketAcl: at most 100 grants of at most about 450 bytes (an
-//     email grantee's address included): 128 KiB.
+//   - GetBucketAcl, GetObjectAcl: at most 100 grants of at most about 450
+//     bytes (an email grantee's address included): 128 KiB.
+//   - GetBucketPolicy, whose answer is the policy document (JSON, at most
+//     20 KB): 64 KiB.
 //   - GetBucketOwnershipControls, HeadBucket, GetCallerIdentity, AssumeRole
 //     (about 2 KB with a session token) and DescribeOrganization: 64 KiB.
 //   - Organizations List* pages: at most 20 entries of about 1 KB: 1 MiB.
@@ -99,14 +102,12 @@ var answerSpecs = map[[2]string]answerSpec{
 		}
 		return ""
 	}},
-	{"S3", "GetBucketAcl"}: {format: formatXML, root: "AccessControlPolicy", limit: aclAnswerLimit, check: func(r any) string {
-		out, ok := r.(*s3.GetBucketAclOutput)
-		switch {
-		case !ok:
-		case out.Owner == nil || aws.ToString(out.Owner.ID) == "":
-			return "no Owner ID in the answer"
-		case out.Grants == nil: // the SDK leaves it nil only when AccessControlList is absent
-			return "no AccessControlList in the answer"
+	{"S3", "GetBucketAcl"}: {format: formatXML, root: "AccessControlPolicy", limit: aclAnswerLimit, check: checkACL},
+	{"S3", "GetObjectAcl"}: {format: formatXML, root: "AccessControlPolicy", limit: aclAnswerLimit, check: checkACL},
+	// The answer is the policy document itself, as S3 stored it.
+	{"S3", "GetBucketPolicy"}: {format: formatJSON, limit: smallAnswerLimit, check: func(r any) string {
+		if out, ok := r.(*s3.GetBucketPolicyOutput); ok && aws.ToString(out.Policy) == "" {
+			return "no policy in the answer"
 		}
 		return ""
 	}},
@@ -169,6 +170,28 @@ var answerSpecs = map[[2]string]answerSpec{
 		}
 		return ""
 	}},
+}
+
+// checkACL requires the Owner and the AccessControlList of a bucket or
+// object ACL (the list may be empty).
+func checkACL(r any) string {
+	var owner *s3types.Owner
+	var grants []s3types.Grant
+	switch out := r.(type) {
+	case *s3.GetBucketAclOutput:
+		owner, grants = out.Owner, out.Grants
+	case *s3.GetObjectAclOutput:
+		owner, grants = out.Owner, out.Grants
+	default:
+		return ""
+	}
+	switch {
+	case owner == nil || aws.ToString(owner.ID) == "":
+		return "no Owner ID in the answer"
+	case grants == nil: // the SDK leaves it nil only when AccessControlList is absent
+		return "no AccessControlList in the answer"
+	}
+	return ""
 }
 
 // checkIDList requires a page's list (it may be empty: Organizations may

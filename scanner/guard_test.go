@@ -38,7 +38,9 @@ func TestHeadProblem(t *testing.T) {
 		{acl, "STS", "text/xml", "<Error><Code>InternalError</Code>", "root element <Error>"},
 		{accounts, "Organizations", "text/html", `{"Accounts":[]}`, ""},
 		{accounts, "Organizations", "application/x-amz-json-1.1", "", "an empty answer where a JSON object"},
-		{accounts, "Organizations", "application/x-amz-json-1.1", "<html>", "not a JSON object"},
+		{accounts, "Organizations", "application/x-amz-json-1.1", "<html>", "an HTML page where a JSON object"},
+		{accounts, "Organizations", "text/html", "Sign in", "an HTML page where a JSON object"},
+		{accounts, "Organizations", "application/x-amz-json-1.1", "<ListAccountsResponse>", "not a JSON object"},
 		{accounts, "Organizations", "application/x-amz-json-1.1", "[]", "not a JSON object"},
 	} {
 		got := headProblem(tc.spec, tc.service, tc.ct, []byte(tc.head))

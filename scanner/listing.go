@@ -146,13 +146,17 @@ func (r *run) listParallelism() int {
 	return max(1, r.opts.Concurrency)
 }
 
-// countVersion accounts for one entry. Entries owned by the bucket owner
-// only count. Entries listed with no owner count as unknown-owner (never
-// compliant) and are streamed with empty owner fields, so the objects file
-// shows them. Foreign-owned entries are aggregated per owner and streamed.
+// countVersion accounts for one entry. Entries listed with no owner count
+// as unknown-owner (never as the bucket owner's, whatever the bucket
+// owner's ID) and are streamed with empty owner fields, so the objects file
+// shows them. Entries owned by the bucket owner only count. Foreign-owned
+// entries are aggregated per owner and streamed.
 func (r *run) countVersion(ctx context.Context, job bucketJob, out *bucketOutcome, v versionEntry) {
 	out.row.ObjectsScanned++
-	if v.owner == out.row.OwnerCanonicalID {
+	if out.ready != nil {
+		out.ready.offer(v)
+	}
+	if v.owner != "" && v.owner == out.row.OwnerCanonicalID {
 		return
 	}
 	rec := ObjectRecord{

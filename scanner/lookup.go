@@ -14,9 +14,10 @@ const ownerLookupConcurrency = 16
 // lookupOutsideOwners reads the canonical IDs of active member accounts the
 // scan does not cover, so that objects and grants of theirs resolve to them
 // instead of "external" (see ownerDirectory). One AssumeRole (unless the
-// caller's own account) and one ListBuckets with MaxBuckets 1 each. A
-// failure leaves that account's ID unresolved and is recorded, so that the
-// findings say "external" may mean that account.
+// account is scanned with the caller's own credentials) and one ListBuckets
+// with MaxBuckets 1 each; none for an account whose canonical ID an earlier
+// run gave. A failure leaves that account's canonical ID unknown: it is
+// then a candidate of every owner that matches no member.
 func (r *run) lookupOutsideOwners(ctx context.Context) {
 	r.outside.mu.Lock()
 	candidates := append([]orgAccount(nil), r.outside.list...)
@@ -28,6 +29,9 @@ func (r *run) lookupOutsideOwners(ctx context.Context) {
 	var g errgroup.Group
 	g.SetLimit(ownerLookupConcurrency)
 	for _, a := range candidates {
+		if r.dir.knowsAccount(a.ID) {
+			continue
+		}
 		g.Go(func() error {
 			pctx := withPriority(ctx)
 			creds, cache := r.credentialsFor(a.ID)
@@ -35,15 +39,13 @@ func (r *run) lookupOutsideOwners(ctx context.Context) {
 				r.col.ownerLookups.Add(1)
 				if err := retrieveNow(pctx, cache); err != nil {
 					r.log.Debug("owner lookup: cannot assume role", "account", a.ID, "error", err)
-					r.col.noteUnlearned(a.ID)
 					return nil
 				}
 			}
 			r.col.ownerLookups.Add(1)
-			out, err := r.clients.S3(a.ID, listBucketsRegion, creds).ListBuckets(pctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
+			out, err := r.clients.S3(a.ID, r.controlRegion, creds).ListBuckets(pctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
 			if err != nil {
 				r.log.Debug("owner lookup: cannot list buckets", "account", a.ID, "error", awsErrorText(err))
-				r.col.noteUnlearned(a.ID)
 				return nil
 			}
 			if out.Owner != nil {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // Objects listing modes (config key objects.mode).
@@ -18,8 +20,11 @@ const (
 const (
 	DefaultMemberRoleName = "OrganizationAccountAccessRole"
 	DefaultSessionName    = "ownerscan"
-	DefaultPartition      = "aws"
-	DefaultConcurrency    = 64
+	// DefaultPartition is where GetCallerIdentity goes when neither the
+	// partition option nor the configured region names one. The scan's
+	// partition is always the caller's (Options.Partition).
+	DefaultPartition   = "aws"
+	DefaultConcurrency = 64
 	// MaxConcurrency caps concurrency: more requests in flight than this
 	// only earns throttling.
 	MaxConcurrency = 4096
@@ -32,7 +37,7 @@ type Options struct {
 	MemberRoleName      string   // member_role_name
 	ExternalID          string   // external_id, sent with every AssumeRole
 	SessionName         string   // session_name: RoleSessionName of every session
-	Partition           string   // partition: for role ARNs ("" = the caller's)
+	Partition           string   // partition: "" = the caller's (GetCallerIdentity's ARN); when set, it must be the caller's
 	Regions             []string // regions: allow list of bucket regions; empty = all
 
 	AccountsInclude []string // accounts.include: account IDs, OU/root IDs (whole subtree), name globs
@@ -56,6 +61,15 @@ type Options struct {
 	// ErrOrganizationMismatch as soon as DescribeOrganization answers,
 	// before any account is scanned.
 	ExpectedOrganizationID string
+	// KnownCanonicalIDs maps account IDs to the canonical user IDs learned
+	// in earlier runs (a previous report's accounts[].canonical_id). They
+	// identify members the scan cannot reach today (suspended, closed,
+	// failing), so that objects and grants of theirs are not called
+	// external or unidentified. What the scan learns itself wins.
+	KnownCanonicalIDs map[string]string
+
+	// Added with readiness.
+	Readiness ReadinessOptions // readiness.*
 
 	// Bounds on what a server can make a scan wait for (not configuration
 	// keys: the defaults are the documented limits; tests shrink them).
@@ -69,16 +83,35 @@ type Options struct {
 	MaxBackoff time.Duration
 }
 
+// ReadinessOptions configure the readiness checks of buckets not enforced
+// (README "Readiness").
+type ReadinessOptions struct {
+	// Enabled (readiness.enabled) reads each bucket's policy and samples
+	// its object ACLs. Off, a bucket not enforced costs what it did before
+	// readiness, and has no readiness in the report.
+	Enabled bool
+	// ObjectACLSample (readiness.object_acl_sample) is how many versions
+	// of each bucket have their ACL read; 0 reads none.
+	ObjectACLSample int
+}
+
+// Readiness defaults and limits.
+const (
+	DefaultObjectACLSample = 10
+	// MaxObjectACLSample caps the sample: it costs one call per version.
+	MaxObjectACLSample = 1000
+)
+
 // DefaultOptions returns the options of an empty configuration file.
 func DefaultOptions() Options {
 	return Options{
 		MemberRoleName:           DefaultMemberRoleName,
 		SessionName:              DefaultSessionName,
-		Partition:                DefaultPartition,
 		IncludeManagementAccount: true,
 		ObjectsMode:              ObjectsModeFull,
 		Concurrency:              DefaultConcurrency,
 		RateLimits:               DefaultRateLimits(),
+		Readiness:                ReadinessOptions{Enabled: true, ObjectACLSample: DefaultObjectACLSample},
 	}
 }
 
@@ -90,7 +123,6 @@ var (
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2..1224 long
 	roleARNPattern     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}$`)
-	partitionPattern   = regexp.MustCompile(`^aws(-[a-z]+(-[a-z]+)?)?$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// OrganizationIDPattern is the form of an organization ID
 	// (Organizations API reference, Organization.Id).
@@ -112,8 +144,8 @@ func (o Options) Validate() error {
 	if !sessionNamePattern.MatchString(o.SessionName) {
 		return fmt.Errorf("session_name: %q must be 2-64 of letters, digits and +=,.@_-", o.SessionName)
 	}
-	if o.Partition != "" && !partitionPattern.MatchString(o.Partition) {
-		return fmt.Errorf("partition: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", o.Partition)
+	if _, ok := awspartition.Lookup(o.Partition); o.Partition != "" && !ok {
+		return fmt.Errorf("partition: %q is not a partition ownerscan supports (%s)", o.Partition, strings.Join(awspartition.Names(), ", "))
 	}
 	if o.ExpectedOrganizationID != "" && !OrganizationIDPattern.MatchString(o.ExpectedOrganizationID) {
 		return fmt.Errorf("expected organization ID %q is not an organization ID (o- and 10-32 lowercase letters or digits)", o.ExpectedOrganizationID)
@@ -142,6 +174,14 @@ func (o Options) Validate() error {
 	}
 	if o.MaxObjectsPerBucket < 0 {
 		return fmt.Errorf("objects.max_per_bucket: must be 0 (no limit) or more, got %d", o.MaxObjectsPerBucket)
+	}
+	for acct, id := range o.KnownCanonicalIDs {
+		if !accountIDPattern.MatchString(acct) || id == "" || len(id) > 256 {
+			return fmt.Errorf("known canonical IDs: %q -> %q is not an account ID and a canonical ID", acct, id)
+		}
+	}
+	if o.Readiness.ObjectACLSample < 0 || o.Readiness.ObjectACLSample > MaxObjectACLSample {
+		return fmt.Errorf("readiness.object_acl_sample: must be 0 (none) to %d, got %d", MaxObjectACLSample, o.Readiness.ObjectACLSample)
 	}
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		return fmt.Errorf("concurrency: must be 1..%d, got %d", MaxConcurrency, o.Concurrency)

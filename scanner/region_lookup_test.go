@@ -26,7 +26,7 @@ buckets:
 `)
 	key, secret := srv.Emulator.ManagementCredentials()
 	client := s3.NewFromConfig(aws.Config{
-		Region:           listBucketsRegion,
+		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
 		BaseEndpoint:     aws.String(srv.URL),
 		RetryMaxAttempts: 1,

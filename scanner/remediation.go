@@ -5,9 +5,13 @@ import (
 	"strings"
 )
 
-// remediationACLsEnabled tells how to switch a bucket to BucketOwnerEnforced,
-// in each tool a team may manage the bucket with.
+// remediationACLsEnabled tells how to switch a bucket to BucketOwnerEnforced:
+// with readiness, what its verdict says to do (remediationReadiness);
+// without, the switch itself with the checks to make first.
 func remediationACLsEnabled(b Bucket) string {
+	if b.Readiness != nil {
+		return remediationReadiness(b)
+	}
 	var sb strings.Builder
 	if len(b.ACLGrants) > 0 {
 		sb.WriteString("First move the access of every bucket ACL grant into the bucket policy and remove the grants (see the BUCKET_ACL_GRANT findings): S3 refuses BucketOwnerEnforced while they exist.\n")
@@ -15,7 +19,14 @@ func remediationACLsEnabled(b Bucket) string {
 	if b.CrossAccountObjects > 0 || b.UnknownOwnerObjects > 0 {
 		sb.WriteString("Check the CROSS_ACCOUNT_OBJECTS finding before switching: enforcing makes the bucket owner own every object.\n")
 	}
-	fmt.Fprintf(&sb, "Disable ACLs (Object Ownership BucketOwnerEnforced):\n"+
+	sb.WriteString(enforceCommands(b))
+	return sb.String()
+}
+
+// enforceCommands is the switch to BucketOwnerEnforced, in each tool a
+// team may manage the bucket with.
+func enforceCommands(b Bucket) string {
+	return fmt.Sprintf("Disable ACLs (Object Ownership BucketOwnerEnforced):\n"+
 		"  aws s3api put-bucket-ownership-controls --bucket %s --expected-bucket-owner %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'\n"+
 		"CloudFormation (AWS::S3::Bucket):\n"+
 		"  OwnershipControls: {Rules: [{ObjectOwnership: BucketOwnerEnforced}]}\n"+
@@ -27,60 +38,113 @@ func remediationACLsEnabled(b Bucket) string {
 		"    rule { object_ownership = \"BucketOwnerEnforced\" }\n"+
 		"  }",
 		b.Name, b.AccountID, b.Name)
+}
+
+// remediationReadiness is the bucket's own way to BucketOwnerEnforced, by
+// its readiness verdict: the switch for ready; the policy, the ACL reset
+// and the switch for migrate; what to change first for blocked; what to
+// fix for unknown.
+func remediationReadiness(b Bucket) string {
+	rd := b.Readiness
+	var sb strings.Builder
+	switch rd.Verdict {
+	case VerdictReady:
+		fmt.Fprintf(&sb, "Ready: nothing found that stops the switch or breaks access through it (checked: the bucket ACL, the bucket policy, %s).\n", sampleChecked(rd.ObjectACLSample))
+		sb.WriteString(enforceCommands(b))
+	case VerdictMigrate:
+		sb.WriteString("Migrate, in this order:\n")
+		step := 1
+		if len(rd.MigrationPolicy) > 0 {
+			fmt.Fprintf(&sb, "%d. Put the bucket policy (report.json readiness.migration_policy: the existing statements unchanged, plus the access the ACLs gave):\n"+
+				"  cat > policy.json <<'EOF'\n  %s\n  EOF\n"+
+				"  aws s3api put-bucket-policy --bucket %s --expected-bucket-owner %s --policy file://policy.json\n",
+				step, rd.MigrationPolicy, b.Name, b.AccountID)
+			step++
+		}
+		if len(b.ACLGrants) > 0 {
+			fmt.Fprintf(&sb, "%d. Reset the bucket ACL (its grants are now in the policy, or concerned only the ACL calls):\n"+
+				"  aws s3api put-bucket-acl --bucket %s --expected-bucket-owner %s --acl private\n", step, b.Name, b.AccountID)
+			step++
+		}
+		fmt.Fprintf(&sb, "%d. %s", step, enforceCommands(b))
+	case VerdictBlocked:
+		sb.WriteString("Blocked: change these first, then scan again:")
+		writeBlockers(&sb, rd, VerdictBlocked)
+	default:
+		sb.WriteString("Unknown: a read the verdict needs failed or could not be understood; fix it and scan again:")
+		writeBlockers(&sb, rd, VerdictUnknown)
+	}
 	return sb.String()
 }
 
-// grantActions maps an ACL permission to the bucket policy actions that
-// replace it (bucket-level ACL permissions apply to the bucket itself).
-func grantActions(permission string) []string {
-	switch permission {
-	case "READ":
-		return []string{"s3:ListBucket", "s3:ListBucketVersions"}
-	case "WRITE":
-		return []string{"s3:PutObject", "s3:DeleteObject"}
-	case "READ_ACP":
-		return []string{"s3:GetBucketAcl"}
-	case "WRITE_ACP":
-		return []string{"s3:PutBucketAcl"}
-	case "FULL_CONTROL":
-		return []string{"s3:ListBucket", "s3:ListBucketVersions", "s3:PutObject", "s3:DeleteObject", "s3:GetBucketAcl", "s3:PutBucketAcl"}
+// writeBlockers lists the blockers of one verdict with their fixes.
+func writeBlockers(sb *strings.Builder, rd *Readiness, verdict ReadinessVerdict) {
+	for _, bl := range rd.Blockers {
+		if bl.Verdict == verdict {
+			fmt.Fprintf(sb, "\n- %s: %s\n  Fix: %s", bl.Kind, bl.Detail, bl.Fix)
+		}
 	}
-	return []string{"s3:ListBucket"}
+}
+
+// sampleChecked says what the object ACL sample covered.
+func sampleChecked(s ObjectACLSample) string {
+	if s.Skipped != "" {
+		return "no object ACLs (" + s.Skipped + ")"
+	}
+	return fmt.Sprintf("%d sampled object ACLs", s.Read+s.Denied)
 }
 
 // remediationGrant tells what to move into the bucket policy before the
-// grant is removed, then how to remove it.
-func remediationGrant(b Bucket, g Grant) string {
-	bucketARN := "arn:aws:s3:::" + b.Name
-	actions := `"` + strings.Join(grantActions(g.Permission), `", "`) + `"`
-	resource := fmt.Sprintf(`["%s", "%s/*"]`, bucketARN, bucketARN)
-	var principal, note string
+// grant is removed, then how to remove it. ARNs are in partition. The
+// bucket ACL permissions map to the actions AWS gives for disabling ACLs
+// (readiness_statements.go).
+func remediationGrant(b Bucket, g Grant, partition string) string {
+	bucketARN := "arn:" + partition + ":s3:::" + b.Name
+	actions := actionsOf(g.Permission)
+	resource := fmt.Sprintf(`"%s"`, bucketARN)
+	if grantsWrite(g.Permission) {
+		resource = fmt.Sprintf(`["%s", "%s/*"]`, bucketARN, bucketARN)
+	}
+	var principal, note, condition string
 	switch g.Kind {
 	case GranteeLogDelivery:
-		principal = `{"Service": "logging.s3.amazonaws.com"}`
-		actions = `"s3:PutObject"`
+		principal = `{"Service": "` + logDeliveryService + `"}`
+		actions = []string{"s3:PutObject"}
 		resource = fmt.Sprintf(`"%s/*"`, bucketARN)
-		note = "Server access logs are delivered through the LogDelivery group: grant the logging service principal instead (add an aws:SourceAccount condition with the source buckets' account).\n"
+		condition = fmt.Sprintf(`, "Condition": {"StringEquals": {"aws:SourceAccount": "%s"}}`, b.AccountID)
+		note = "Server access logs are delivered through the LogDelivery group: grant the logging service principal instead (scoped by aws:SourceAccount " + b.AccountID + ": logs come only from buckets of the same account).\n"
 	case GranteeAllUsers:
 		principal = `"*"`
-		note = "AllUsers makes the bucket public. Remove the grant; only if public access is really intended, grant it in the bucket policy (Block Public Access must allow it).\n"
+		note = "AllUsers makes the bucket public, and ownerscan never moves public access into a policy on its own. Remove the grant; only if public access is really intended, grant it in the bucket policy (Block Public Access must allow it).\n"
 	case GranteeAuthenticatedUsers:
 		principal = `"*"`
-		note = "AuthenticatedUsers means ANY AWS account, not just yours. Remove the grant; if some accounts need access, name them in the bucket policy (or use an aws:PrincipalOrgID condition).\n"
+		note = "AuthenticatedUsers means ANY AWS account, not just yours, and ownerscan never moves it into a policy on its own. Remove the grant; if some accounts need access, name them in the bucket policy (or use an aws:PrincipalOrgID condition).\n"
 	case GranteeMember:
-		principal = fmt.Sprintf(`{"AWS": "arn:aws:iam::%s:root"}`, g.AccountID)
+		principal = fmt.Sprintf(`{"AWS": "arn:%s:iam::%s:root"}`, partition, g.AccountID)
 	case GranteeExternal:
-		principal = `{"AWS": "arn:aws:iam::<ACCOUNT-ID-OF-CANONICAL-ID-` + g.CanonicalID + `>:root"}`
+		principal = fmt.Sprintf(`{"CanonicalUser": "%s"}`, g.CanonicalID)
 		note = "The grantee is outside the organization: confirm who owns this canonical ID and whether it still needs access.\n"
+	case GranteeUnidentified:
+		principal = fmt.Sprintf(`{"CanonicalUser": "%s"}`, g.CanonicalID)
+		note = "The grantee may be a member whose canonical ID the scan could not read (see the finding) or an outsider: confirm who owns this canonical ID and whether it still needs access.\n"
+	case GranteeElastiCache:
+		principal = fmt.Sprintf(`{"Service": "%s.elasticache-snapshot.amazonaws.com"}`, b.Region)
+		note = "ElastiCache exports backups through this grant: grant its service principal instead, with the actions ElastiCache documents (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-exporting.html).\n"
+	case GranteeCloudFrontLogs:
+		return "CloudFront legacy standard logging writes into this bucket and needs ACLs on it; no bucket policy replaces the grant. Move the distributions that log here to standard logging v2 or to another bucket, then remove the grant:\n" +
+			fmt.Sprintf("  aws s3api put-bucket-acl --bucket %s --expected-bucket-owner %s --acl private", b.Name, b.AccountID)
 	default:
 		principal = `{"AWS": "<PRINCIPAL>"}`
 		note = "The grantee is the group " + g.URI + ": decide which principals it stands for.\n"
 	}
-	return fmt.Sprintf("%sFirst move the access into the bucket policy (merge with the existing policy: aws s3api get-bucket-policy --bucket %s), statement:\n"+
-		"  {\"Sid\": \"ReplacesAclGrant\", \"Effect\": \"Allow\", \"Principal\": %s, \"Action\": [%s], \"Resource\": %s}\n"+
-		"Then remove the grant (this resets the bucket ACL to owner full control):\n"+
-		"  aws s3api put-bucket-acl --bucket %s --expected-bucket-owner %s --acl private",
-		note, b.Name, principal, actions, resource, b.Name, b.AccountID)
+	removal := fmt.Sprintf("Then remove the grant (this resets the bucket ACL to owner full control):\n"+
+		"  aws s3api put-bucket-acl --bucket %s --expected-bucket-owner %s --acl private", b.Name, b.AccountID)
+	if len(actions) == 0 {
+		return g.Permission + " concerns only the ACL calls, which stop mattering once ACLs are disabled: nothing moves into the bucket policy.\n" + removal
+	}
+	return fmt.Sprintf("%sFirst move the access into the bucket policy (merge with the existing policy: aws s3api get-bucket-policy --bucket %s; with readiness on, the ACLS_ENABLED finding has the merged policy), statement:\n"+
+		"  {\"Sid\": \"ReplacesAclGrant\", \"Effect\": \"Allow\", \"Principal\": %s, \"Action\": [\"%s\"], \"Resource\": %s%s}\n%s",
+		note, b.Name, principal, strings.Join(actions, `", "`), resource, condition, removal)
 }
 
 // remediationCrossAccount tells how to take ownership of foreign objects.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // run is the state of one Scan.
@@ -23,9 +25,16 @@ type run struct {
 	events   chan event
 	col      *collector
 
+	// configRegion is the region of the caller's AWS configuration ("" when
+	// none): it picks the partition of GetCallerIdentity and, when every
+	// account has it, the region of STS and ListBuckets.
+	configRegion string
+
 	// Set by the prelude, read-only afterwards.
 	callerAccount  string
-	partition      string
+	part           awspartition.Partition  // the caller's
+	partition      string                  // part.Name
+	controlRegion  string                  // STS, ListBuckets and region lookups: a region every account has
 	orgCreds       aws.CredentialsProvider // nil = the caller's
 	orgRoleAccount string
 	memberSTS      STSAPI // signs AssumeRole into members
@@ -42,6 +51,9 @@ type run struct {
 	outside outsideAccounts
 	// scope records which filter entries matched something (checkScope).
 	scope scopeUse
+	// listed is every account the organization listing named, in scope or
+	// not. Appended by the accounts phase only; read once it has ended.
+	listed []orgAccount
 }
 
 // outsideAccounts are active members the scan does not cover (filtered
@@ -158,15 +170,25 @@ func (r *run) scan(parent context.Context) (*Result, error) {
 // drains the channel until it is closed.
 func (r *run) send(_ context.Context, e event) { r.events <- e }
 
-// credentialsFor returns the credentials to scan an account with, and
-// whether an AssumeRole is involved. The caller's own account uses the
-// caller's credentials; the organization role's account uses that role's.
+// credentialsFor returns the credentials to scan an account with, and the
+// member role session to assume first (nil when none). Only two accounts
+// are scanned without a member role, each with the credentials that hold
+// the management policy's S3 reads (README "Running against a real
+// organization"):
+//   - the organization role's own account, with that role's session;
+//   - the management account when the caller runs there without an
+//     organization role (deployment 1), with the caller's credentials.
+//
+// Every other account, the caller's own included when it is an audit or
+// delegated administrator account, is scanned through its member role: the
+// caller there holds only sts:AssumeRole (and the Organizations reads), so
+// its own credentials would fail every S3 call.
 func (r *run) credentialsFor(accountID string) (aws.CredentialsProvider, *aws.CredentialsCache) {
 	switch {
-	case accountID == r.callerAccount:
-		return nil, nil
 	case r.orgCreds != nil && accountID == r.orgRoleAccount:
 		return r.orgCreds, nil
+	case r.orgCreds == nil && accountID == r.callerAccount && accountID == r.col.managementAccount:
+		return nil, nil
 	}
 	c := assumedRole(r.memberSTS, roleARN(r.partition, accountID, r.opts.MemberRoleName),
 		r.opts.ExternalID, r.opts.SessionName, memberSessionDuration)

@@ -24,11 +24,16 @@
 // correct owner_account_id while listings run alongside account work.
 //
 // Object versions listed with no Owner are counted in
-// Bucket.UnknownOwnerObjects, streamed to the sink with empty owner fields,
-// and named in the bucket's ACLS_ENABLED finding; such a bucket is never
-// compliant (it is not enforced, or S3 would have reported the owner).
-// They raise no CROSS_ACCOUNT_OBJECTS finding: nothing says another
-// account owns them.
+// Bucket.UnknownOwnerObjects, never as the bucket owner's, streamed to the
+// sink with empty owner fields, and raise the bucket's OWNER_UNKNOWN
+// finding; such a bucket is never compliant (it is not enforced, or S3
+// would have reported the owner). They raise no CROSS_ACCOUNT_OBJECTS
+// finding: nothing says another account owns them.
+//
+// Owner identity (identity.go): an owner canonical ID that matches no
+// member is external only when every member's canonical ID is known (from
+// this scan, or Options.KnownCanonicalIDs) and the organization listing is
+// complete; otherwise it is unidentified, with the candidate members named.
 package scanner
 
 import (
@@ -62,6 +67,9 @@ type Scanner struct {
 	listBucketsPage int64
 	// stopGrace is StopGrace but in tests.
 	stopGrace time.Duration
+	// region is the region of the caller's AWS configuration (see
+	// run.configRegion).
+	region string
 }
 
 // New validates opts and prepares a scanner that reaches AWS through cfg
@@ -75,11 +83,13 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("scanner: aws config has no credentials")
 	}
-	return newScanner(opts, logger, func() (clientFactory, *budget) {
+	s := newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
 		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b).
 			withRateLimits(opts.RateLimits).withMaxBackoff(opts.maxBackoff()), b
-	}), nil
+	})
+	s.region = cfg.Region
+	return s, nil
 }
 
 func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory, *budget)) *Scanner {
@@ -123,6 +133,7 @@ func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink Obje
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
 	r.listBucketsPage = s.listBucketsPage
 	r.stop, r.stopGrace = stop, s.stopGrace
+	r.configRegion = s.region
 	r.col.facts.listBucketsPage = s.listBucketsPage
 	return r.scan(ctx)
 }

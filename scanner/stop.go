@@ -111,6 +111,20 @@ func (s stoppableS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVe
 	return s.S3API.ListObjectVersions(ctx, in, optFns...)
 }
 
+func (s stoppableS3) GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	return s.S3API.GetBucketPolicy(ctx, in, optFns...)
+}
+
+func (s stoppableS3) GetObjectAcl(ctx context.Context, in *s3.GetObjectAclInput, optFns ...func(*s3.Options)) (*s3.GetObjectAclOutput, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	return s.S3API.GetObjectAcl(ctx, in, optFns...)
+}
+
 // stoppedError says how a step was cut short, or "" when err is not about
 // stopping: "interrupted before OP" when its next call was not started
 // after a graceful stop, "interrupted during OP" when a call was cancelled

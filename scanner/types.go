@@ -125,6 +125,12 @@ const (
 	GranteeAuthenticatedUsers GranteeKind = "AuthenticatedUsers"
 	GranteeLogDelivery        GranteeKind = "LogDelivery"
 	GranteeOtherGroup         GranteeKind = "group" // a group URI not listed above
+
+	// Added with readiness: the canonical ID CloudFront's legacy standard
+	// logging writes as (awslogsdelivery), in the scan's partition.
+	GranteeCloudFrontLogs GranteeKind = "CloudFrontLogDelivery"
+	// The canonical ID ElastiCache exported backups through.
+	GranteeElastiCache GranteeKind = "ElastiCacheBackupExport"
 )
 
 // Grant is one bucket ACL grant to someone other than the bucket owner.
@@ -147,6 +153,15 @@ type ForeignOwner struct {
 	Objects     int64    `json:"objects"` // versions and delete markers
 	Bytes       int64    `json:"bytes"`
 	SampleKeys  []string `json:"sample_keys"` // the smallest keys, sorted, at most SampleKeyLimit
+
+	// Owner identity (added with unidentified owners). An owner that
+	// matches no member is External only when it can be nothing else:
+	// every member's canonical ID is known and the organization listing
+	// is complete. Otherwise it is Unidentified, and CandidateAccounts
+	// names the members whose canonical ID is unknown (failed, suspended
+	// or closed, never reached, out of scope and unreadable), sorted.
+	Unidentified      bool     `json:"unidentified"`
+	CandidateAccounts []string `json:"candidate_accounts"`
 }
 
 // SampleKeyLimit is how many sample keys a ForeignOwner keeps.
@@ -169,7 +184,24 @@ type Bucket struct {
 	UnknownOwnerObjects int64           `json:"unknown_owner_objects"` // listed with no Owner: never counted compliant
 	ForeignOwners       []ForeignOwner  `json:"foreign_owners"`        // sorted by canonical ID
 	Error               string          `json:"error"`
+
+	// Added with readiness: what stops or breaks a switch to
+	// BucketOwnerEnforced (readiness_types.go). Set for every bucket not
+	// enforced (and for one whose ownership check failed) when readiness
+	// is on; nil otherwise.
+	Readiness *Readiness `json:"readiness,omitempty"`
 }
+
+// Owner identity (added with unidentified owners and dropped owners).
+const (
+	// FindingOwnerUnknown: versions or delete markers listed without an
+	// Owner, whose owner the scan therefore cannot tell.
+	FindingOwnerUnknown FindingType = "OWNER_UNKNOWN"
+	// GranteeUnidentified is a canonical ID grantee that matches no member
+	// whose canonical ID is known, while some member's is unknown: it may
+	// be that member or an outsider.
+	GranteeUnidentified GranteeKind = "unidentified"
+)
 
 // Finding is one problem found, with the text to fix it.
 type Finding struct {
@@ -221,6 +253,10 @@ type Summary struct {
 	CrossAccountObjects int64          `json:"cross_account_objects"`
 	CrossAccountBytes   int64          `json:"cross_account_bytes"`
 	Findings            map[string]int `json:"findings"` // count per severity
+
+	// Added with readiness: buckets per readiness verdict (absent when
+	// readiness is off).
+	Readiness map[string]int `json:"readiness,omitempty"`
 }
 
 // Result is everything one scan found. Accounts are sorted by ID, buckets by

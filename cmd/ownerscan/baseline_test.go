@@ -19,16 +19,22 @@ import (
 )
 
 // completeDemoOrg is the demo organization with AccountE's role trusting
-// the management account, so that every scan of it is complete and the exit
-// code speaks of findings only.
+// the management account and acme-c-restricted's policy letting every role
+// read it, so that every scan of it is complete and the exit code speaks of
+// findings only.
 func completeDemoOrg(t *testing.T) *fakeaws.Scenario {
 	t.Helper()
 	yml := string(fakeaws.BuiltinScenarioYAML())
-	const denied = `trust: ["222222222222"]   # not the management account: AssumeRole is denied`
-	if !strings.Contains(yml, denied) {
-		t.Fatal("the demo organization no longer plants the denied role this test lifts")
+	for _, lift := range [][2]string{
+		{`trust: ["222222222222"]   # not the management account: AssumeRole is denied`, `trust: ["111111111111"]`},
+		{`"arn:aws:iam::333333333333:role/BreakGlass"`, `"arn:aws:iam::333333333333:role/*"`},
+	} {
+		if !strings.Contains(yml, lift[0]) {
+			t.Fatalf("the demo organization no longer plants %s, which this test lifts", lift[0])
+		}
+		yml = strings.Replace(yml, lift[0], lift[1], 1)
 	}
-	return parseScenario(t, strings.Replace(yml, denied, `trust: ["111111111111"]`, 1))
+	return parseScenario(t, yml)
 }
 
 // s3As is a path-style S3 client of the real SDK signing as account.

@@ -42,7 +42,8 @@ type Config struct {
 	RateLimits               scanner.RateLimits
 	OutputDir                string
 	OutputFormats            []report.Format
-	Baseline                 string // REPORT to compare each scan with
+	Baseline                 string                   // REPORT to compare each scan with
+	Readiness                scanner.ReadinessOptions // readiness.*
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.
@@ -73,6 +74,7 @@ func defaultConfig() *Config {
 		Concurrency:              o.Concurrency,
 		RateLimits:               o.RateLimits,
 		OutputFormats:            formats,
+		Readiness:                o.Readiness,
 		origin:                   map[string]origin{},
 	}
 }
@@ -232,5 +234,6 @@ func (c *Config) Options() scanner.Options {
 		MaxObjectsPerBucket:      c.ObjectsMaxPerBucket,
 		Concurrency:              c.Concurrency,
 		RateLimits:               c.RateLimits,
+		Readiness:                c.Readiness,
 	}
 }

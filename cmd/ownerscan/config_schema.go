@@ -42,6 +42,10 @@ var configSchema = []configKey{
 		{name: "mode", decode: stringValue(func(c *Config) *string { return &c.ObjectsMode })},
 		{name: "max_per_bucket", decode: intValue(func(c *Config, v int64) { c.ObjectsMaxPerBucket = v })},
 	}},
+	{name: "readiness", children: []configKey{
+		{name: "enabled", decode: boolValue(func(c *Config) *bool { return &c.Readiness.Enabled })},
+		{name: "object_acl_sample", decode: intValue(func(c *Config, v int64) { c.Readiness.ObjectACLSample = clampInt(v) })},
+	}},
 	{name: "concurrency", decode: intValue(func(c *Config, v int64) { c.Concurrency = clampInt(v) })},
 	{name: "rate_limits", children: []configKey{
 		{name: "organizations", decode: rateValue(func(c *Config) *float64 { return &c.RateLimits.Organizations })},

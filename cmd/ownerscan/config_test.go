@@ -23,7 +23,7 @@ var badConfigs = []struct {
 	{"unknown top-level key", "concurency: 8\n",
 		`config: line 1: concurency: unknown key (did you mean "concurrency"?)`},
 	{"unknown key, no near match", "colour: blue\n",
-		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, concurrency, rate_limits, output, baseline)`},
+		`config: line 1: colour: unknown key (known here: organization_role_arn, member_role_name, external_id, session_name, partition, regions, accounts, include_management_account, buckets, objects, readiness, concurrency, rate_limits, output, baseline)`},
 	{"unknown nested key", "accounts:\n  inclde: [\"123456789012\"]\n",
 		`config: line 2: accounts.inclde: unknown key (did you mean "include"?)`},
 	{"duplicate key", "concurrency: 8\nconcurrency: 9\n",
@@ -134,6 +134,12 @@ var badConfigs = []struct {
 		`config: line 1: rate_limits: must be a mapping of organizations, sts, s3, got the integer 10`},
 	{"rate limit unknown service", "rate_limits:\n  ec2: 5\n",
 		`config: line 2: rate_limits.ec2: unknown key (known here: organizations, sts, s3)`},
+	{"object ACL sample negative", "readiness:\n  object_acl_sample: -1\n",
+		`config: line 2: readiness.object_acl_sample: must be 0 (none) to 1000, got -1`},
+	{"object ACL sample too large", "readiness: {object_acl_sample: 5000}\n",
+		`config: line 1: readiness.object_acl_sample: must be 0 (none) to 1000, got 5000`},
+	{"readiness enabled not a boolean", "readiness:\n  enabled: yes please\n",
+		`config: line 2: readiness.enabled: must be true or false, got the string "yes please"`},
 }
 
 func TestParseConfigRejects(t *testing.T) {
@@ -205,6 +211,7 @@ buckets:
 objects:
   mode: off
   max_per_bucket: 1_000
+readiness: {enabled: false, object_acl_sample: 25}
 concurrency: 0x20
 rate_limits: {organizations: 2.5, sts: 0, s3: 1000}
 output:
@@ -235,6 +242,7 @@ output:
 		MaxObjectsPerBucket:      1000,
 		Concurrency:              32,
 		RateLimits:               scanner.RateLimits{Organizations: 2.5, STS: 0, S3: 1000},
+		Readiness:                scanner.ReadinessOptions{Enabled: false, ObjectACLSample: 25},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("options\n got: %+v\nwant: %+v", got, want)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -26,8 +27,8 @@ var (
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
-// partitions are the values of the partition key.
-var partitions = []string{"aws", "aws-cn", "aws-us-gov"}
+// partitions are the values of the partition key ("" too: the caller's).
+var partitions = awspartition.Names()
 
 // severities are the values of --fail-on, lowest first.
 var severities = []scanner.Severity{scanner.SeverityLow, scanner.SeverityMedium, scanner.SeverityHigh, scanner.SeverityCritical}
@@ -35,11 +36,24 @@ var severities = []scanner.Severity{scanner.SeverityLow, scanner.SeverityMedium,
 // Validate checks every value, after flags are applied. The error names the
 // key (or flag) and, for values from the file, the line.
 func (c *Config) Validate() error {
-	if !slices.Contains(partitions, c.Partition) {
+	if c.Partition != "" && !slices.Contains(partitions, c.Partition) {
 		return c.errAt("partition", "%q is not a partition (one of %s)", c.Partition, strings.Join(partitions, ", "))
 	}
+	// Empty partition: the caller's. The role ARN and the regions must
+	// still agree with each other, on the partition the first names.
+	partition := c.Partition
+	if partition == "" && c.OrganizationRoleARN != "" {
+		if m := roleARNRe.FindStringSubmatch(c.OrganizationRoleARN); m != nil {
+			partition = m[1]
+		}
+	}
+	if partition == "" && len(c.Regions) > 0 {
+		if p, ok := awspartition.OfRegion(c.Regions[0]); ok {
+			partition = p.Name
+		}
+	}
 	if c.OrganizationRoleARN != "" {
-		if msg := checkRoleARN(c.OrganizationRoleARN, c.Partition); msg != "" {
+		if msg := checkRoleARN(c.OrganizationRoleARN, partition); msg != "" {
 			return c.errAt("organization_role_arn", "%s", msg)
 		}
 	}
@@ -53,7 +67,7 @@ func (c *Config) Validate() error {
 		return c.errAt("session_name", "%q must be 2 to 64 characters of letters, digits and +=,.@_-", c.SessionName)
 	}
 	for i, r := range c.Regions {
-		if msg := checkRegion(r, c.Partition); msg != "" {
+		if msg := checkRegion(r, partition); msg != "" {
 			return c.errAt(fmt.Sprintf("regions[%d]", i), "%s", msg)
 		}
 	}
@@ -85,6 +99,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ObjectsMaxPerBucket < 0 {
 		return c.errAt("objects.max_per_bucket", "must be 0 (no limit) or more, got %d", c.ObjectsMaxPerBucket)
+	}
+	if n := c.Readiness.ObjectACLSample; n < 0 || n > scanner.MaxObjectACLSample {
+		return c.errAt("readiness.object_acl_sample", "must be 0 (none) to %d, got %d", scanner.MaxObjectACLSample, n)
 	}
 	if c.Concurrency < 1 || c.Concurrency > scanner.MaxConcurrency {
 		return c.errAt("concurrency", "must be 1 to %d, got %d", scanner.MaxConcurrency, c.Concurrency)
@@ -136,9 +153,13 @@ func (c *Config) Validate() error {
 func checkRoleARN(arn, partition string) string {
 	m := roleARNRe.FindStringSubmatch(arn)
 	if m == nil {
-		return fmt.Sprintf("%q is not an IAM role ARN (arn:%s:iam::123456789012:role/NAME)", arn, partition)
+		example := partition
+		if example == "" {
+			example = "aws"
+		}
+		return fmt.Sprintf("%q is not an IAM role ARN (arn:%s:iam::123456789012:role/NAME)", arn, example)
 	}
-	if m[1] != partition {
+	if partition != "" && m[1] != partition {
 		return fmt.Sprintf("%q is in partition %q, but partition is %q", arn, m[1], partition)
 	}
 	if msg := checkRoleName(m[3]); msg != "" {
@@ -170,7 +191,7 @@ func checkRoleName(name string) string {
 
 // checkRegion returns what is wrong with a region name for the partition.
 // The partitions' region name patterns come from the AWS SDK's partition
-// metadata (scanner.RegionPartition): a name that follows none is no
+// metadata (awspartition): a name that follows none is no
 // region, today or later, and is refused. A name that follows the
 // partition's pattern but is not a region this build knows may be a region
 // AWS opened since: it is accepted (with a warning, see
@@ -179,13 +200,14 @@ func checkRegion(r, partition string) string {
 	if !regionRe.MatchString(r) {
 		return fmt.Sprintf("%q is not a region name such as eu-west-1", r)
 	}
-	switch inPartition, _ := scanner.RegionPartition(r); inPartition {
-	case "":
-		return fmt.Sprintf("%q is not a region of partition %s (nor of %s)", r, partition, strings.Join(partitions, ", "))
-	case partition:
-		return ""
+	p, ok := awspartition.OfRegion(r)
+	switch {
+	case !ok:
+		return fmt.Sprintf("%q is not a region of any partition ownerscan supports (%s)", r, strings.Join(partitions, ", "))
+	case partition != "" && p.Name != partition:
+		return fmt.Sprintf("region %q is not in partition %q", r, partition)
 	}
-	return fmt.Sprintf("region %q is not in partition %q", r, partition)
+	return ""
 }
 
 // checkEmptyScope refuses filters that, whatever the organization holds,

@@ -17,9 +17,6 @@ import (
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
-// demoRegion is the region of the demo's AWS configuration, as in `emulate`.
-const demoRegion = "us-east-1"
-
 // demoCommand is `ownerscan demo`: the emulator runs in-process with the
 // built-in organization (or --scenario), and the same scan path as `scan`
 // runs against it with the management account's credentials. Only where the
@@ -64,7 +61,7 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	defer srv.Close()
 	accessKey, secretKey := srv.Emulator.ManagementCredentials()
 	awsCfg := aws.Config{
-		Region:       demoRegion,
+		Region:       srv.Emulator.HomeRegion(), // as `emulate` prints it
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		BaseEndpoint: aws.String(srv.URL),
 	}

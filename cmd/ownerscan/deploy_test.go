@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +34,10 @@ var iamActionFor = map[string]string{
 	"GetBucketOwnershipControls":       "s3:GetBucketOwnershipControls",
 	"GetBucketAcl":                     "s3:GetBucketAcl",
 	"ListObjectVersions":               "s3:ListBucketVersions",
+	"GetBucketPolicy":                  "s3:GetBucketPolicy",
+	// The scanner names the version of every sampled object, which S3
+	// authorizes as s3:GetObjectVersionAcl, not s3:GetObjectAcl.
+	"GetObjectAcl": "s3:GetObjectVersionAcl",
 }
 
 // fallbackOperations are operations the scanner calls only in a case the
@@ -117,7 +123,7 @@ func TestDeployGrantsExactlyWhatTheScanCalls(t *testing.T) {
 		}
 	}
 
-	var memberWant, managementWant []string
+	var memberWant, managementWant, delegatedWant, orgReadsWant []string
 	for op := range observed {
 		action := iamActionFor[op]
 		if action == "" {
@@ -126,29 +132,84 @@ func TestDeployGrantsExactlyWhatTheScanCalls(t *testing.T) {
 		managementWant = append(managementWant, action) // the management account is scanned with its own credentials
 		if strings.HasPrefix(action, "s3:") {
 			memberWant = append(memberWant, action)
+		} else {
+			delegatedWant = append(delegatedWant, action) // scans its own account through its member role
+		}
+		if strings.HasPrefix(action, "organizations:") {
+			orgReadsWant = append(orgReadsWant, action)
 		}
 	}
-	slices.Sort(memberWant)
-	slices.Sort(managementWant)
-
-	tmpl := readMemberTemplate(t)
-	if got := tmpl.actions(t); !slices.Equal(got, memberWant) {
-		t.Errorf("deploy/member-audit-role.yaml grants %v, want exactly %v", got, memberWant)
+	for _, l := range [][]string{memberWant, managementWant, delegatedWant, orgReadsWant} {
+		slices.Sort(l)
 	}
-	pol := readManagementPolicy(t)
-	if got := pol.actions(); !slices.Equal(got, managementWant) {
-		t.Errorf("deploy/management-policy.json grants %v, want exactly %v", got, managementWant)
+
+	tmpl := readTemplate(t, memberTemplatePath)
+	if got := tmpl.actions(t); !slices.Equal(got, memberWant) {
+		t.Errorf("%s grants %v, want exactly %v", memberTemplatePath, got, memberWant)
 	}
 	roleName := tmpl.Parameters["RoleName"].Default
-	if want := "arn:aws:iam::*:role/" + roleName; !slices.Equal(pol.resourcesOf("sts:AssumeRole"), []string{want}) {
-		t.Errorf("management policy lets sts:AssumeRole on %v, want only %s (the template's role)", pol.resourcesOf("sts:AssumeRole"), want)
+	for path, want := range map[string][]string{
+		managementPolicyPath: managementWant,
+		delegatedPolicyPath:  delegatedWant,
+		delegationPolicyPath: orgReadsWant,
+	} {
+		pol := readPolicy(t, path)
+		if got := pol.actions(); !slices.Equal(got, want) {
+			t.Errorf("%s grants %v, want exactly %v", path, got, want)
+		}
+		if path == delegationPolicyPath {
+			continue
+		}
+		// Any partition's member role of that name, and nothing else.
+		if want := "arn:aws*:iam::*:role/" + roleName; !slices.Equal(pol.resourcesOf("sts:AssumeRole"), []string{want}) {
+			t.Errorf("%s lets sts:AssumeRole on %v, want only %s (the member template's role)", path, pol.resourcesOf("sts:AssumeRole"), want)
+		}
+	}
+	// The organization role holds exactly the management policy, and may
+	// assume the member template's role.
+	org := readTemplate(t, organizationTemplatePath)
+	if got := org.actions(t); !slices.Equal(got, managementWant) {
+		t.Errorf("%s grants %v, want exactly the management policy's %v", organizationTemplatePath, got, managementWant)
+	}
+	if got := org.Parameters["MemberRoleName"].Default; got != roleName {
+		t.Errorf("%s MemberRoleName defaults to %q, the member template's role is %q", organizationTemplatePath, got, roleName)
+	}
+}
+
+// TestDeployUsesThePartition: no file of deploy/ names the aws partition
+// outright, so each works in aws-cn and aws-us-gov as it is. Templates
+// build ARNs with ${AWS::Partition}; JSON policies match every partition
+// (arn:aws*:, a wildcard IAM allows in the partition segment:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html)
+// or, where IAM allows no wildcard (a principal), carry a PARTITION
+// placeholder the README's recipe replaces.
+func TestDeployUsesThePartition(t *testing.T) {
+	entries, err := os.ReadDir("../../deploy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arnRe := regexp.MustCompile(`arn:(\$\{AWS::Partition\}|[^:"]*):`)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("../../deploy", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An AllowedPattern validates a parameter; it names no resource.
+		text := regexp.MustCompile(`(?m)^\s*AllowedPattern:.*$`).ReplaceAllString(string(data), "")
+		for _, arn := range arnRe.FindAllString(text, -1) {
+			switch arn {
+			case "arn:${AWS::Partition}:", "arn:aws*:", "arn:PARTITION:", "arn:<partition>:":
+			default:
+				t.Errorf("%s: %q names a partition; use ${AWS::Partition}, arn:aws*: or the PARTITION placeholder", e.Name(), arn)
+			}
+		}
 	}
 }
 
 // TestMemberTemplateShape checks the parts of the template that the action
 // test does not: StackSet parameters, trust of one account, ExternalId.
 func TestMemberTemplateShape(t *testing.T) {
-	tmpl := readMemberTemplate(t)
+	tmpl := readTemplate(t, memberTemplatePath)
 	for name, want := range map[string]string{"ManagementAccountId": "", "AuditPrincipalAccountId": "", "ExternalId": "", "RoleName": "OwnerscanAuditRole"} {
 		p, ok := tmpl.Parameters[name]
 		if !ok {
@@ -226,9 +287,18 @@ type cfnTemplate struct {
 	} `yaml:"Resources"`
 }
 
-func readMemberTemplate(t *testing.T) *cfnTemplate {
+// The files of deploy/, as the README names them.
+const (
+	memberTemplatePath       = "../../deploy/member-audit-role.yaml"
+	organizationTemplatePath = "../../deploy/organization-role.yaml"
+	managementPolicyPath     = "../../deploy/management-policy.json"
+	delegatedPolicyPath      = "../../deploy/delegated-admin-policy.json"
+	delegationPolicyPath     = "../../deploy/organizations-delegation-policy.json"
+)
+
+func readTemplate(t *testing.T, path string) *cfnTemplate {
 	t.Helper()
-	data, err := os.ReadFile("../../deploy/member-audit-role.yaml")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,9 +377,9 @@ func (p *policyDocument) resourcesOf(action string) []string {
 	return out
 }
 
-func readManagementPolicy(t *testing.T) *policyDocument {
+func readPolicy(t *testing.T, path string) *policyDocument {
 	t.Helper()
-	data, err := os.ReadFile("../../deploy/management-policy.json")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ var reportFiles = func() []string {
 }()
 
 // TestDemo is the demo a new user runs first: it prints the summary, writes
-// the four reports (mode 0600) and exits 1 because the demo organization has
+// the reports (mode 0600) and exits 1 because the demo organization has
 // findings. The motivating case is in the reports: our-shared-widgets holds
 // objects owned by AccountC.
 func TestDemo(t *testing.T) {
@@ -79,6 +79,16 @@ func TestDemo(t *testing.T) {
 	}
 	if fromC == nil || fromC.AccountName != "AccountC" || fromC.External {
 		t.Errorf("our-shared-widgets: no foreign owner AccountC (333333333333): %+v", b.ForeignOwners)
+	}
+	// Every readiness verdict, in readiness.csv and in the summary.
+	readiness := string(readFile(t, filepath.Join(out, report.ReadinessCSVFile)))
+	for _, v := range []string{"ready", "migrate", "blocked", "unknown"} {
+		if !strings.Contains(readiness, ","+v+",") {
+			t.Errorf("readiness.csv has no %s bucket:\n%s", v, readiness)
+		}
+		if !strings.Contains(stdout, "\n  "+v+" ") {
+			t.Errorf("the summary lists no %s bucket:\n%s", v, stdout)
+		}
 	}
 	objects, err := os.ReadFile(filepath.Join(out, report.ObjectsCSVFile))
 	if err != nil {
@@ -366,7 +376,7 @@ func TestFormatsSelectFiles(t *testing.T) {
 	if code, _, stderr := runCLI(t, "demo", "--scenario", scenario, "--out", out, "--quiet", "--format", "csv"); code != exitFindings {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
-	if got, want := dirNames(t, out), []string{report.BucketsCSVFile, report.FindingsCSVFile, report.ObjectsCSVFile}; !reflect.DeepEqual(got, want) {
+	if got, want := dirNames(t, out), []string{report.BucketsCSVFile, report.FindingsCSVFile, report.ObjectsCSVFile, report.ReadinessCSVFile}; !reflect.DeepEqual(got, want) {
 		t.Errorf("csv only: folder holds %v, want %v", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 )
@@ -22,6 +23,7 @@ func (a *app) emulateCommand(ctx context.Context, args []string) error {
 	scenarioPath := fs.String("scenario", "", "emulated organization: a scenario `FILE` (YAML); default the built-in demo organization")
 	addr := fs.String("addr", defaultEmulatorAddr, "loopback `HOST:PORT` to listen on (port 0 picks a free one)")
 	logFormat := fs.String("log-format", logFormatText, "log `FORMAT` on stderr: text or json")
+	principal := fs.String("principal", "", "print the keys of `ACCOUNT[/USER]`: an account's administrator, or a user of the scenario (accounts[].users); default the management account's administrator")
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,12 +44,26 @@ func (a *app) emulateCommand(ctx context.Context, args []string) error {
 	}
 	defer srv.Close()
 	accessKey, secretKey := srv.Emulator.ManagementCredentials()
+	if *principal != "" {
+		account, user, _ := strings.Cut(*principal, "/")
+		var ok bool
+		if user == "" {
+			accessKey, secretKey, ok = srv.Emulator.CredentialsFor(account)
+		} else {
+			accessKey, secretKey, ok = srv.Emulator.UserCredentials(account, user)
+		}
+		if !ok {
+			return usagef("--principal: %q is no account of the scenario, nor ACCOUNT/USER of one of its users", *principal)
+		}
+	}
+	// The home region of the scenario's partition: every account has it.
+	region := srv.Emulator.HomeRegion()
 	fmt.Fprintf(a.stdout, "export AWS_ENDPOINT_URL=%s\n", srv.URL)
 	fmt.Fprintf(a.stdout, "export AWS_ACCESS_KEY_ID=%s\n", accessKey)
 	fmt.Fprintf(a.stdout, "export AWS_SECRET_ACCESS_KEY=%s\n", secretKey)
-	fmt.Fprintf(a.stdout, "export AWS_REGION=%s\n", demoRegion)
+	fmt.Fprintf(a.stdout, "export AWS_REGION=%s\n", region)
 	// aws CLI v1 (botocore) reads only AWS_DEFAULT_REGION.
-	fmt.Fprintf(a.stdout, "export AWS_DEFAULT_REGION=%s\n", demoRegion)
+	fmt.Fprintf(a.stdout, "export AWS_DEFAULT_REGION=%s\n", region)
 	logger.With("component", "cli").Info("emulator serving; stop with Ctrl-C",
 		"endpoint", srv.URL, "management_account", sc.ManagementAccount, "counters", srv.URL+"/_fakeaws/counters")
 

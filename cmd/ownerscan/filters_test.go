@@ -80,7 +80,7 @@ func TestFiltersThatMatchNothing(t *testing.T) {
 		{"known region with no bucket, nothing else in scope", `regions: [ap-south-2]`, exitIncomplete,
 			"the bucket filters leave no bucket in scope"},
 		{"region of no partition", `regions: [xx-east-1]`, exitUsage,
-			`config: line 1: regions[0]: "xx-east-1" is not a region of partition aws (nor of aws, aws-cn, aws-us-gov)`},
+			`config: line 1: regions[0]: "xx-east-1" is not a region of any partition ownerscan supports (aws, aws-cn, aws-us-gov)`},
 		{"included and excluded", "accounts:\n  include: [\"222222222222\"]\n  exclude: [\"222222222222\"]", exitUsage,
 			`config: line 2: accounts.include[0]: "222222222222" is also accounts.exclude[0], and exclude wins: it selects nothing`},
 		{"every bucket excluded", `buckets: {exclude: ["**"]}`, exitUsage,
@@ -156,7 +156,7 @@ func TestUnknownRegionWithBuckets(t *testing.T) {
 	startEmulator(t, parseScenario(t, `
 management_account: "111111111111"
 accounts:
-  - {id: "111111111111", name: Mgmt}
+  - {id: "111111111111", name: Mgmt, opt_in_regions: [eu-east-9]} # every region opened since 2019 is opt-in
 buckets:
   - {name: new-region-bucket, account: "111111111111", region: eu-east-9, ownership: BucketOwnerEnforced}
 `))

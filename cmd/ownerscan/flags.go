@@ -166,6 +166,9 @@ func (f *scanFlags) setup(ctx context.Context, a *app, fs *flag.FlagSet) (*scanS
 			return nil, nil, &usageError{cfg.errAt("baseline", "%v", err)}
 		}
 		opts.ExpectedOrganizationID = base.Organization.ID
+		// Canonical IDs the baseline learned identify members the scan
+		// cannot reach tonight (suspended, closed, failing).
+		opts.KnownCanonicalIDs = base.CanonicalIDs()
 	}
 	return &scanSetup{
 		opts:      opts,

@@ -151,7 +151,7 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "                 [--baseline REPORT] [--fail-on-new] [--quiet] [--log-format text|json]")
 	fmt.Fprintln(w, "  ownerscan diff OLD_REPORT NEW_REPORT [--format text|json]")
 	fmt.Fprintln(w, "  ownerscan demo [--scenario FILE] [--out DIR] [--stats] [--baseline REPORT]")
-	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566]")
+	fmt.Fprintln(w, "  ownerscan emulate [--scenario FILE] [--addr 127.0.0.1:4566] [--principal ACCOUNT[/USER]]")
 	fmt.Fprintln(w, "  ownerscan version")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")

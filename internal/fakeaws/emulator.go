@@ -20,9 +20,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // maxControlBody caps the body of an STS or Organizations request.
@@ -33,6 +36,7 @@ const maxControlBody = 1 << 20
 // credential scope. Safe for concurrent use.
 type Emulator struct {
 	scenario *Scenario
+	part     awspartition.Partition
 	accounts map[string]*AccountSpec
 	ids      *identities
 	s3       *s3Store
@@ -55,12 +59,13 @@ func New(sc *Scenario) (*Emulator, error) {
 	e := &Emulator{
 		scenario: sc,
 		accounts: make(map[string]*AccountSpec, len(sc.Accounts)),
-		ids:      newIdentities(sc.Accounts),
+		ids:      newIdentities(sc.Accounts, sc.Partition),
 		org:      newOrganization(sc),
 		faults:   newFaults(sc.Faults),
 		counters: newCounters(),
 		now:      time.Now,
 	}
+	e.part, _ = awspartition.Lookup(sc.Partition) // validated by prepareScenario
 	for i := range sc.Accounts {
 		e.accounts[sc.Accounts[i].ID] = &sc.Accounts[i]
 	}
@@ -75,8 +80,9 @@ func New(sc *Scenario) (*Emulator, error) {
 // Scenario returns the (defaulted, expanded) scenario the emulator serves.
 func (e *Emulator) Scenario() *Scenario { return e.scenario }
 
-// CredentialsFor returns the long-term access key of an account of the
-// scenario (principal arn:aws:iam::<id>:user/fakeaws-admin).
+// CredentialsFor returns the long-term access key of an account's
+// administrator (principal arn:<partition>:iam::<id>:user/fakeaws-admin),
+// who may call every operation.
 func (e *Emulator) CredentialsFor(accountID string) (accessKeyID, secretAccessKey string, ok bool) {
 	p, ok := e.ids.account(accountID)
 	if !ok {
@@ -84,6 +90,24 @@ func (e *Emulator) CredentialsFor(accountID string) (accessKeyID, secretAccessKe
 	}
 	return p.AccessKeyID, p.Secret, true
 }
+
+// UserCredentials returns the long-term access key of a user of the
+// scenario (accounts[].users), who may call only what its permissions
+// allow.
+func (e *Emulator) UserCredentials(accountID, userName string) (accessKeyID, secretAccessKey string, ok bool) {
+	p, ok := e.ids.user(accountID, userName)
+	if !ok {
+		return "", "", false
+	}
+	return p.AccessKeyID, p.Secret, true
+}
+
+// Partition returns the scenario's partition (aws, aws-cn, aws-us-gov).
+func (e *Emulator) Partition() string { return e.part.Name }
+
+// HomeRegion returns the home region of the scenario's partition, a region
+// every account has: where a client of the emulator should sign.
+func (e *Emulator) HomeRegion() string { return e.part.HomeRegion }
 
 // ManagementCredentials returns the management account's long-term key.
 func (e *Emulator) ManagementCredentials() (accessKeyID, secretAccessKey string) {
@@ -139,10 +163,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	caller, aerr := e.authenticate(r, req, sigErr)
 	if aerr != nil {
-		if req.service == "s3" && aerr.code == "AccessDenied" && r.Method == http.MethodHead && req.bucket != "" {
-			if _, region, ok := e.s3.bucketInfo(req.bucket); ok {
-				w.Header().Set("x-amz-bucket-region", region)
-			}
+		if aerr.code == "AccessDenied" {
+			e.writeS3HeadRegion(w, r, req)
 		}
 		e.writeError(w, r, req, aerr)
 		return
@@ -153,6 +175,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if aerr := e.authorize(r, req, caller); aerr != nil {
+		e.writeS3HeadRegion(w, r, req)
+		e.writeError(w, r, req, aerr)
+		return
+	}
 	switch req.service {
 	case "s3":
 		e.s3.serve(w, r, caller)
@@ -161,6 +188,27 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "organizations":
 		e.serveOrganizations(w, req, caller)
 	}
+}
+
+// writeS3HeadRegion adds x-amz-bucket-region to a denied HeadBucket: S3
+// names a bucket's region to anyone who asks (aws-facts.md §6).
+func (e *Emulator) writeS3HeadRegion(w http.ResponseWriter, r *http.Request, req *request) {
+	if req.service != "s3" || r.Method != http.MethodHead || req.bucket == "" {
+		return
+	}
+	if _, region, ok := e.s3.bucketInfo(req.bucket); ok {
+		w.Header().Set("x-amz-bucket-region", region)
+	}
+}
+
+// regionEnabled reports whether an account has a region of the partition:
+// a default region, or an opt-in region it enabled.
+func (e *Emulator) regionEnabled(accountID, region string) bool {
+	if e.part.DefaultRegion(region) {
+		return true
+	}
+	a := e.accounts[accountID]
+	return a != nil && e.part.OptIn(region) && slices.Contains(a.OptInRegions, region)
 }
 
 // guessService names the protocol of an unsigned or malformed request, so
@@ -216,9 +264,12 @@ func (e *Emulator) classify(r *http.Request, req *request) error {
 }
 
 // authenticate checks the signature and session of req and returns the
-// caller.
+// caller: nil, with no error, for an unsigned S3 request, which S3 serves
+// as the anonymous user.
 func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*Caller, *apiError) {
 	switch {
+	case errors.Is(sigErr, errNoSignature) && req.service == "s3":
+		return nil, nil // anonymous: S3 decides per request (public grants and policies)
 	case errors.Is(sigErr, errNoSignature):
 		return nil, authErr(req.service, authMissing)
 	case sigErr != nil:
@@ -227,6 +278,12 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 		return nil, authErr(req.service, authUnknownKey)
 	}
 	p := req.principal
+	if !e.regionEnabled(p.AccountID, req.sig.Region) {
+		// Keys exist only in the regions of their partition that their
+		// account has: IAM data is not copied into an opt-in region
+		// until the account enables it.
+		return nil, authErr(req.service, authUnknownKey)
+	}
 	if p.isSession() {
 		if req.sig.SecurityToken != p.SessionToken {
 			return nil, authErr(req.service, authBadToken)
@@ -258,6 +315,12 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 			return nil, &apiError{status: 403, code: "AccessDenied", message: "Request has expired"}
 		}
 		return nil, &apiError{status: 400, code: malformedCode(req.service), message: err.Error()}
+	}
+	if req.service == "organizations" && req.sig.Region != e.part.HomeRegion {
+		// Organizations has one endpoint per partition, in its home
+		// region; no other region's endpoint exists.
+		return nil, &apiError{status: 403, code: "InvalidSignatureException",
+			message: "Credential should be scoped to a valid region, not '" + req.sig.Region + "'. "}
 	}
 	return &Caller{
 		AccessKeyID: p.AccessKeyID,

@@ -136,6 +136,9 @@ func (e *Emulator) targetAccount(req *request, c *Caller) string {
 			return acct
 		}
 	}
+	if c == nil {
+		return "" // anonymous
+	}
 	return c.AccountID
 }
 

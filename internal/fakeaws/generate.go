@@ -43,7 +43,7 @@ func expandGenerate(sc *Scenario) {
 	}
 	regions := g.Regions
 	if len(regions) == 0 {
-		regions = []string{DefaultRegion}
+		regions = []string{homeRegion(sc.Partition)}
 	}
 	ous := make([]string, g.OUs)
 	for i := range ous {

@@ -22,6 +22,11 @@ type principal struct {
 	ARN         string
 	UserID      string // GetCallerIdentity UserId: AIDA... or AROA...:<session>
 
+	// Perms are the actions the principal's policies allow; nil allows
+	// every action (an account's administrator, a role without
+	// permissions).
+	Perms *permissions
+
 	// Set for AssumeRole sessions only.
 	SessionToken string
 	Expires      time.Time
@@ -33,11 +38,14 @@ type principal struct {
 func (p *principal) isSession() bool { return p.SessionToken != "" }
 
 // identities maps access keys to principals: one long-term AKIA key per
-// account (derived from the account ID, so they are stable across runs),
-// plus ASIA session keys minted by AssumeRole. Safe for concurrent use.
+// account's administrator and per scenario user (derived from the account
+// ID and user name, so they are stable across runs), plus ASIA session
+// keys minted by AssumeRole. Safe for concurrent use.
 type identities struct {
-	longTerm map[string]*principal // by access key; immutable after newIdentities
-	byAcct   map[string]*principal // long-term principal by account ID
+	partition string
+	longTerm  map[string]*principal // by access key; immutable after newIdentities
+	byAcct    map[string]*principal // the administrator's principal by account ID
+	byUser    map[string]*principal // a scenario user's principal by "<account>/<name>"
 
 	mu       sync.RWMutex
 	sessions map[string]*principal
@@ -64,11 +72,20 @@ func longTermKeyFor(accountID string) (keyID, secret string) {
 	return "AKIA" + keyEncoding.EncodeToString(k[:])[:16], base64.StdEncoding.EncodeToString(s[:])[:40]
 }
 
-func newIdentities(accounts []AccountSpec) *identities {
+// userKeyFor returns the AKIA key and secret of a scenario user.
+func userKeyFor(accountID, name string) (keyID, secret string) {
+	k := digest("fakeaws access key", accountID, "user", name)
+	s := digest("fakeaws secret key", accountID, "user", name)
+	return "AKIA" + keyEncoding.EncodeToString(k[:])[:16], base64.StdEncoding.EncodeToString(s[:])[:40]
+}
+
+func newIdentities(accounts []AccountSpec, partition string) *identities {
 	ids := &identities{
-		longTerm: make(map[string]*principal, len(accounts)),
-		byAcct:   make(map[string]*principal, len(accounts)),
-		sessions: map[string]*principal{},
+		partition: partition,
+		longTerm:  make(map[string]*principal, len(accounts)),
+		byAcct:    make(map[string]*principal, len(accounts)),
+		byUser:    map[string]*principal{},
+		sessions:  map[string]*principal{},
 	}
 	for _, a := range accounts {
 		keyID, secret := longTermKeyFor(a.ID)
@@ -77,11 +94,25 @@ func newIdentities(accounts []AccountSpec) *identities {
 			AccessKeyID: keyID,
 			Secret:      secret,
 			AccountID:   a.ID,
-			ARN:         "arn:aws:iam::" + a.ID + ":user/" + AdminUserName,
+			ARN:         "arn:" + partition + ":iam::" + a.ID + ":user/" + AdminUserName,
 			UserID:      "AIDA" + keyEncoding.EncodeToString(uid[:])[:17],
 		}
 		ids.longTerm[keyID] = p
 		ids.byAcct[a.ID] = p
+		for _, u := range a.Users {
+			keyID, secret := userKeyFor(a.ID, u.Name)
+			uid := digest("fakeaws user id", a.ID, u.Name)
+			p := &principal{
+				AccessKeyID: keyID,
+				Secret:      secret,
+				AccountID:   a.ID,
+				ARN:         "arn:" + partition + ":iam::" + a.ID + ":user/" + u.Name,
+				UserID:      "AIDA" + keyEncoding.EncodeToString(uid[:])[:17],
+				Perms:       newPermissions(u.Permissions),
+			}
+			ids.longTerm[keyID] = p
+			ids.byUser[a.ID+"/"+u.Name] = p
+		}
 	}
 	return ids
 }
@@ -103,8 +134,15 @@ func (ids *identities) account(accountID string) (*principal, bool) {
 	return p, ok
 }
 
-// mint creates an AssumeRole session bound to the role's account.
-func (ids *identities) mint(accountID, roleName, sessionName string, expires time.Time) *principal {
+// user returns the long-term principal of a scenario user.
+func (ids *identities) user(accountID, name string) (*principal, bool) {
+	p, ok := ids.byUser[accountID+"/"+name]
+	return p, ok
+}
+
+// mint creates an AssumeRole session bound to the role's account, holding
+// the role's permissions (nil: every action).
+func (ids *identities) mint(accountID, roleName, sessionName string, expires time.Time, perms *permissions) *principal {
 	n := strconv.FormatUint(ids.minted.Add(1), 10)
 	k := digest("fakeaws session key", n, accountID, roleName, sessionName)
 	s := digest("fakeaws session secret", n)
@@ -115,12 +153,13 @@ func (ids *identities) mint(accountID, roleName, sessionName string, expires tim
 		AccessKeyID:  "ASIA" + keyEncoding.EncodeToString(k[:])[:16],
 		Secret:       base64.StdEncoding.EncodeToString(s[:])[:40],
 		AccountID:    accountID,
-		ARN:          fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", accountID, roleName, sessionName),
+		ARN:          fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", ids.partition, accountID, roleName, sessionName),
 		UserID:       roleID + ":" + sessionName,
 		SessionToken: "FwoGZXIvYXdzE" + base64.StdEncoding.EncodeToString(append(t[:], k[:]...)),
 		Expires:      expires,
 		RoleName:     roleName,
 		SessionName:  sessionName,
+		Perms:        perms,
 	}
 	ids.mu.Lock()
 	ids.sessions[p.AccessKeyID] = p

@@ -53,6 +53,10 @@ type observation struct {
 	VersionedV2  []string // ListObjectsV2 of bucketVersions
 	Delimited    []string // ListObjectsV2 of bucketVersions with Delimiter "/"
 	Errors       []string // error code and HTTP status of common misses
+
+	// Readiness reads (moto_observe_readiness_test.go).
+	Policies   []string // bucket policy Get/Put/Delete and GetBucketLogging on bucketRoundTrip
+	ObjectACLs []string // GetObjectAcl shapes, and an anonymous read of a public-read object
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -84,6 +88,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	o.regions()
 	o.objects()
 	o.misses()
+	o.readiness()
 	return o
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -75,13 +76,14 @@ func (e *Emulator) organizationsCall(req *request, c *Caller) (any, *apiError) {
 	if _, known := orgListOps[req.operation]; !known {
 		return nil, orgErr("UnknownOperationException", "The action or operation requested is invalid: %s", req.operation)
 	}
-	if c.AccountID != o.management.ID {
+	if c.AccountID != o.management.ID && !slices.Contains(e.scenario.DelegatedAdministrators, c.AccountID) {
 		return nil, orgErr("AccessDeniedException", "You don't have permissions to access this resource. Only the management account of the organization or a delegated administrator can call %s.", req.operation)
 	}
 	return orgListOps[req.operation](e, req.operation, &in)
 }
 
-// orgListOps are the management-only operations.
+// orgListOps are the operations only the management account and delegated
+// administrators may call.
 var orgListOps = map[string]func(e *Emulator, op string, in *orgInput) (any, *apiError){
 	"ListAccounts": func(e *Emulator, op string, in *orgInput) (any, *apiError) {
 		o := e.org

@@ -22,6 +22,7 @@ type organization struct {
 	rootARN       string
 	management    *AccountSpec
 	ous           []*orgUnit
+	arnPrefix     string // "arn:<partition>:organizations::"
 	ouByID        map[string]*orgUnit
 	accounts      []*AccountSpec
 	accountByID   map[string]*AccountSpec
@@ -33,8 +34,9 @@ type organization struct {
 func newOrganization(sc *Scenario) *organization {
 	root4 := derivedID("root "+sc.OrganizationID, 4)
 	o := &organization{
+		arnPrefix:     "arn:" + sc.Partition + ":organizations::",
 		id:            sc.OrganizationID,
-		arn:           "arn:aws:organizations::" + sc.ManagementAccount + ":organization/" + sc.OrganizationID,
+		arn:           "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":organization/" + sc.OrganizationID,
 		rootID:        "r-" + root4,
 		ouByID:        map[string]*orgUnit{},
 		accountByID:   make(map[string]*AccountSpec, len(sc.Accounts)),
@@ -42,7 +44,7 @@ func newOrganization(sc *Scenario) *organization {
 		childAccounts: map[string][]string{},
 		childOUs:      map[string][]string{},
 	}
-	o.rootARN = "arn:aws:organizations::" + sc.ManagementAccount + ":root/" + o.id + "/" + o.rootID
+	o.rootARN = "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":root/" + o.id + "/" + o.rootID
 	ouByPath := map[string]*orgUnit{}
 	for _, p := range sc.OrganizationalUnits {
 		ou := &orgUnit{
@@ -51,7 +53,7 @@ func newOrganization(sc *Scenario) *organization {
 			Path:     p,
 			ParentID: o.rootID,
 		}
-		ou.ARN = "arn:aws:organizations::" + sc.ManagementAccount + ":ou/" + o.id + "/" + ou.ID
+		ou.ARN = "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":ou/" + o.id + "/" + ou.ID
 		if parent := path.Dir(p); parent != "." {
 			ou.ParentID = ouByPath[parent].ID // withParentOUs put parents first
 		}
@@ -100,7 +102,7 @@ type orgAccountJSON struct {
 func (o *organization) accountJSON(a *AccountSpec) orgAccountJSON {
 	out := orgAccountJSON{
 		ID:              a.ID,
-		Arn:             "arn:aws:organizations::" + o.management.ID + ":account/" + o.id + "/" + a.ID,
+		Arn:             o.arnPrefix + o.management.ID + ":account/" + o.id + "/" + a.ID,
 		Email:           a.Email,
 		Name:            a.Name,
 		State:           a.Status,

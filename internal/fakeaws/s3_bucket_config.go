@@ -86,7 +86,7 @@ func (req *s3Request) deleteOwnershipControls() *s3Error {
 func (req *s3Request) getBucketACL() *s3Error {
 	b := req.bucket
 	b.mu.RLock()
-	if !req.callerIsOwner() && !req.bucketACLAllows(permReadACP) {
+	if !req.allowedBy("s3:GetBucketAcl", "", permReadACP, nil) {
 		b.mu.RUnlock()
 		return errAccessDenied()
 	}
@@ -104,7 +104,7 @@ func (req *s3Request) getBucketACL() *s3Error {
 func (req *s3Request) putBucketACL() *s3Error {
 	b := req.bucket
 	b.mu.RLock()
-	allowed := req.callerIsOwner() || req.bucketACLAllows(permWriteACP)
+	allowed := req.allowedBy("s3:PutBucketAcl", "", permWriteACP, nil)
 	b.mu.RUnlock()
 	if !allowed {
 		return errAccessDenied()

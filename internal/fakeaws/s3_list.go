@@ -93,6 +93,7 @@ func (req *s3Request) listObjectVersions() *s3Error {
 	var nextKey, nextVid string
 	lastGen, lastGenI, lastGenV := false, int64(0), 0 // last entry was generated: its ID is computed at the end
 	versions := make([]versionView, 0, 8)
+	drop := req.st.ownerDrop(b.name)
 	it := b.seekKeys(from)
 walk:
 	for p.maxKeys > 0 && it.valid() {
@@ -116,7 +117,7 @@ walk:
 			continue
 		}
 		if it.fromGen() {
-			n, full := writeGeneratedVersions(body, it, keyMarker, vidMarker, p.maxKeys-count)
+			n, full := writeGeneratedVersions(body, it, keyMarker, vidMarker, p.maxKeys-count, drop)
 			if n > 0 {
 				count += n
 				nextKey, nextVid, lastGen = key, "", true
@@ -145,7 +146,7 @@ walk:
 				truncated = true
 				break walk
 			}
-			writeVersionEntry(body, &versions[j])
+			writeVersionEntry(body, &versions[j], drop)
 			count++
 			nextKey, nextVid, lastGen = key, versions[j].id, false
 		}
@@ -184,8 +185,10 @@ walk:
 	return nil
 }
 
-// writeVersionEntry writes one <Version> or <DeleteMarker>.
-func writeVersionEntry(x *xmlBuf, v *versionView) {
+// writeVersionEntry writes one <Version> or <DeleteMarker>, without its
+// Owner when drop says so.
+func writeVersionEntry(x *xmlBuf, v *versionView, drop ownerDropper) {
+	keep := !drop.drops(v.key, v.id)
 	if v.deleteMarker {
 		x.b = append(x.b, "<DeleteMarker>"...)
 	} else {
@@ -196,14 +199,18 @@ func writeVersionEntry(x *xmlBuf, v *versionView) {
 	x.boolElem("IsLatest", v.isLatest)
 	x.timeElem("LastModified", v.lastModified)
 	if v.deleteMarker {
-		x.ownerElem(v.owner)
+		if keep {
+			x.ownerElem(v.owner)
+		}
 		x.b = append(x.b, "</DeleteMarker>"...)
 		return
 	}
 	x.etagElem(v.etag)
 	x.intElem("Size", v.size)
 	x.b = append(x.b, "<StorageClass>STANDARD</StorageClass>"...)
-	x.ownerElem(v.owner)
+	if keep {
+		x.ownerElem(v.owner)
+	}
 	x.b = append(x.b, "</Version>"...)
 }
 
@@ -336,8 +343,8 @@ func lastGenVersion(g *generatedObjects, it *keyIter, keyMarker, vidMarker strin
 // writeGeneratedVersions writes up to room versions of the iterator's
 // generated key straight from its index (the hot path of a big listing: no
 // per-version strings). full reports that a version was left for the next
-// page.
-func writeGeneratedVersions(x *xmlBuf, it *keyIter, keyMarker, vidMarker string, room int) (n int, full bool) {
+// page. drop (nil: never) leaves out the Owner of some versions.
+func writeGeneratedVersions(x *xmlBuf, it *keyIter, keyMarker, vidMarker string, room int, drop ownerDropper) (n int, full bool) {
 	b, g, i := it.b, it.b.gen, it.gi
 	owner := b.ownerCanonical
 	if b.ownership != ownershipEnforced {
@@ -360,7 +367,9 @@ func writeGeneratedVersions(x *xmlBuf, it *keyIter, keyMarker, vidMarker string,
 		x.b = append(x.b, "&#34;</ETag><Size>"...)
 		x.b = strconv.AppendInt(x.b, g.size(i, v), 10)
 		x.b = append(x.b, "</Size><StorageClass>STANDARD</StorageClass>"...)
-		x.ownerElem(owner)
+		if drop == nil || !drop.drops(it.gkey, generatedVersionTag(v)) {
+			x.ownerElem(owner)
+		}
 		x.b = append(x.b, "</Version>"...)
 		n++
 	}

@@ -64,8 +64,9 @@ type s3Bucket struct {
 	ownership  string // ownershipEnforced | ownershipPreferred | ownershipWriter | ownershipNotSet
 	acl        []s3Grant
 	versioning string
-	writers    map[string]bool // account IDs the bucket policy lets write
-	keys       []string        // sorted keys of objects
+	policy     *bucketPolicy  // nil: no bucket policy
+	logging    *bucketLogging // nil: server access logging off
+	keys       []string       // sorted keys of objects
 	objects    map[string]*s3Object
 	seq        int64 // next write sequence number
 	uploads    map[string]*s3Upload

@@ -148,7 +148,7 @@ func (req *s3Request) copyObject() *s3Error {
 	case view.deleteMarker:
 		serr = newS3Error(http.StatusBadRequest, "InvalidRequest",
 			"The source of a copy request may not specifically refer to a delete marker by version id.")
-	case !canReadObject(src, req.c, view, permRead):
+	case !req.canReadObject(src, view, "s3:GetObject", srcVersion, permRead):
 		serr = errAccessDenied()
 	case view.size > maxS3ObjectBody:
 		serr = newS3Error(http.StatusBadRequest, "InvalidRequest", "fakeaws copies objects of at most 64 MiB")
@@ -216,24 +216,46 @@ func errNoSuchVersion(key, versionID string) *s3Error {
 		"The specified version does not exist.").with("Key", key).with("VersionId", versionID)
 }
 
-// canReadObject: the version's owner, or an object ACL grant of perm while
-// ACLs are enabled. Bucket policies never help: the bucket owner has no
-// permission on an object another account owns unless that object's ACL
-// grants it (aws-facts.md §3, "Bucket owner's remaining powers"). Callers
-// hold b.mu.
-func canReadObject(b *s3Bucket, c *Caller, v versionView, perm string) bool {
-	if v.owner == c.CanonicalID {
-		return true
+// versionActions are the IAM actions of object reads that name a version.
+var versionActions = map[string]string{
+	"s3:GetObject":    "s3:GetObjectVersion",
+	"s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+}
+
+// canReadObject decides a read of version v of bucket b (action
+// s3:GetObject with ACL permission READ, or s3:GetObjectAcl with READ_ACP;
+// with versionID set, their ...Version forms and the s3:versionid key).
+// An explicit Deny of b's policy refuses it; else the version's owner may,
+// the bucket policy may allow it only on a version the bucket owner owns
+// (it has no say over another account's object), and while ACLs are
+// enabled the object's ACL may grant it. So an object another account
+// wrote into an ObjectWriter bucket stays 403 for the bucket owner's
+// principals unless its ACL grants them
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+// Callers hold b.mu.
+func (req *s3Request) canReadObject(b *s3Bucket, v versionView, action, versionID, perm string) bool {
+	var keys map[string]string
+	if versionID != "" {
+		action = versionActions[action]
+		keys = map[string]string{"s3:versionid": versionID}
 	}
-	if v.stored == nil || b.ownership == ownershipEnforced {
+	d := req.policyDecision(b, action, v.key, keys)
+	switch {
+	case d == policyDenies:
+		return false
+	case v.owner == req.c.CanonicalID:
+		return true
+	case v.owner == b.ownerCanonical && d == policyAllows:
+		return true
+	case v.stored == nil || b.ownership == ownershipEnforced:
 		return false
 	}
-	return grantsAllow(b.objectGrants(v.stored), c.CanonicalID, c.AccountID != "", perm)
+	return grantsAllow(b.objectGrants(v.stored), req.c.CanonicalID, req.c.AccountID != "", perm)
 }
 
 // readableVersion looks up the version a GetObject-like request names and
 // checks that the caller may read it with perm. Callers hold b.mu.
-func (req *s3Request) readableVersion(perm string) (versionView, *s3Error) {
+func (req *s3Request) readableVersion(action, perm string) (versionView, *s3Error) {
 	b := req.bucket
 	versionID := req.q.Get("versionId")
 	view, found := b.lookupVersion(req.key, versionID)
@@ -253,7 +275,7 @@ func (req *s3Request) readableVersion(perm string) (versionView, *s3Error) {
 			e.withHeader("x-amz-version-id", view.id)
 		}
 		return view, e
-	case !canReadObject(b, req.c, view, perm):
+	case !req.canReadObject(b, view, action, versionID, perm):
 		return view, errAccessDenied()
 	}
 	return view, nil
@@ -265,7 +287,7 @@ func (req *s3Request) readableVersion(perm string) (versionView, *s3Error) {
 func (req *s3Request) getObject() *s3Error {
 	b := req.bucket
 	b.mu.RLock()
-	view, serr := req.readableVersion(permRead)
+	view, serr := req.readableVersion("s3:GetObject", permRead)
 	var content io.ReadSeeker
 	contentType := "binary/octet-stream"
 	if serr == nil {
@@ -292,7 +314,7 @@ func (req *s3Request) getObject() *s3Error {
 func (req *s3Request) getObjectACL() *s3Error {
 	b := req.bucket
 	b.mu.RLock()
-	view, serr := req.readableVersion(permReadACP)
+	view, serr := req.readableVersion("s3:GetObjectAcl", permReadACP)
 	var grants []s3Grant
 	if serr == nil {
 		if view.stored != nil {
@@ -323,7 +345,11 @@ func (req *s3Request) deleteObject() *s3Error {
 	b := req.bucket
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !req.callerIsOwner() && !req.bucketACLAllows(permWrite) {
+	action, keys := "s3:DeleteObject", map[string]string(nil)
+	if id, ok := req.q["versionId"]; ok {
+		action, keys = "s3:DeleteObjectVersion", map[string]string{"s3:versionid": id[0]}
+	}
+	if !req.allowedBy(action, req.key, permWrite, keys) {
 		return errAccessDenied()
 	}
 	h := req.w.Header()

@@ -47,6 +47,10 @@ var s3Handlers = map[string]s3Handler{
 	"UploadPart":                    (*s3Request).uploadPart,
 	"CompleteMultipartUpload":       (*s3Request).completeMultipartUpload,
 	"AbortMultipartUpload":          (*s3Request).abortMultipartUpload,
+	"GetBucketPolicy":               (*s3Request).getBucketPolicy,
+	"PutBucketPolicy":               (*s3Request).putBucketPolicy,
+	"DeleteBucketPolicy":            (*s3Request).deleteBucketPolicy,
+	"GetBucketLogging":              (*s3Request).getBucketLogging,
 }
 
 // serve handles one authenticated S3 request (A's ServeHTTP has counted it,
@@ -83,6 +87,9 @@ func (req *s3Request) dispatch() *s3Error {
 	}
 	req.bucket = b
 	if req.op != "GetBucketLocation" && req.c.Region != "" && req.c.Region != b.region {
+		if req.st.part.OptIn(req.c.Region) || req.st.part.OptIn(b.region) {
+			return errIllegalLocation(b)
+		}
 		return errPermanentRedirect(b, req.r.Method == http.MethodHead)
 	}
 	if exp := req.r.Header.Get("X-Amz-Expected-Bucket-Owner"); exp != "" && exp != b.account {
@@ -101,6 +108,22 @@ func errPermanentRedirect(b *s3Bucket, head bool) *s3Error {
 		with("Endpoint", b.name+".s3."+b.region+".amazonaws.com").
 		withHeader("x-amz-bucket-region", b.region)
 	return e
+}
+
+// errIllegalLocation is S3's answer to a request sent to another region
+// than the bucket's when either region is an opt-in region: 400
+// IllegalLocationConstraintException naming the bucket's location
+// constraint ("unspecified" for us-east-1), not a 301 (aws-facts.md §6; the
+// AWS SDK for JavaScript v3 reads x-amz-bucket-region from this answer,
+// which is modelled here too).
+func errIllegalLocation(b *s3Bucket) *s3Error {
+	constraint := b.region
+	if constraint == DefaultRegion {
+		constraint = "unspecified"
+	}
+	return newS3Error(http.StatusBadRequest, "IllegalLocationConstraintException",
+		"The "+constraint+" location constraint is incompatible for the region specific endpoint this request was sent to.").
+		withHeader("x-amz-bucket-region", b.region)
 }
 
 // classifyS3 names the SDK operation of an S3 request and its bucket and
@@ -183,6 +206,8 @@ func classifyBucketOp(method string, has func(string) bool, q url.Values) string
 			return "PutBucketVersioning"
 		case has("policy"):
 			return "PutBucketPolicy"
+		case has("logging"):
+			return "PutBucketLogging"
 		case has("tagging"):
 			return "PutBucketTagging"
 		case len(q) == 0 || (len(q) == 1 && has("x-id")):
@@ -204,6 +229,8 @@ func classifyBucketOp(method string, has func(string) bool, q url.Values) string
 			return "ListMultipartUploads"
 		case has("policy"):
 			return "GetBucketPolicy"
+		case has("logging"):
+			return "GetBucketLogging"
 		case has("tagging"):
 			return "GetBucketTagging"
 		case q.Get("list-type") == "2":
@@ -285,15 +312,86 @@ func (req *s3Request) bucketACLAllows(perm string) bool {
 	return grantsAllow(b.acl, req.c.CanonicalID, req.c.AccountID != "", perm)
 }
 
-// canWrite: the bucket owner, the accounts the bucket policy lets write
-// (scenario writers), or a WRITE grant of the bucket ACL while ACLs are
-// enabled. Callers hold b.mu.
-func (req *s3Request) canWrite() bool {
-	return req.callerIsOwner() || req.bucket.writers[req.c.AccountID] && req.c.AccountID != "" || req.bucketACLAllows(permWrite)
+// allowedBy decides an access to the bucket (key "") or to an object of
+// it that is the bucket owner's, as S3 does for a bucket's own resources:
+// an explicit Deny of the bucket policy refuses it for everyone; else the
+// bucket's account, an Allow of the bucket policy, or (while ACLs are
+// enabled) a bucket ACL grant of aclPerm allow it. keys are the request's
+// condition keys beyond those every request has. Callers hold b.mu.
+func (req *s3Request) allowedBy(action, key, aclPerm string, keys map[string]string) bool {
+	switch req.policyDecision(req.bucket, action, key, keys) {
+	case policyDenies:
+		return false
+	case policyAllows:
+		return true
+	}
+	return req.callerIsOwner() || req.bucketACLAllows(aclPerm)
 }
 
-// canList: the bucket owner, or a READ grant of the bucket ACL. Callers
+// policyDecision evaluates bucket b's policy for this request's caller.
+// Callers hold b.mu.
+func (req *s3Request) policyDecision(b *s3Bucket, action, key string, keys map[string]string) policyDecision {
+	if b.policy == nil {
+		return policySilent
+	}
+	resource := b.name
+	if key != "" {
+		resource += "/" + key
+	}
+	all := map[string]string{}
+	if req.c.AccountID != "" {
+		all["aws:principalaccount"] = req.c.AccountID
+		all["aws:principalarn"] = principalARN(req.c)
+	}
+	for k, v := range keys {
+		all[k] = v
+	}
+	return b.policy.decide(policyContext{action: action, resource: resource, caller: req.c, keys: all})
+}
+
+// principalARN is the aws:PrincipalArn of a signed caller: the role's ARN
+// for an assumed-role session, else the caller's own ARN
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+func principalARN(c *Caller) string {
+	rest, ok := strings.CutPrefix(c.ARN, "arn:aws:sts::"+c.AccountID+":assumed-role/")
+	if !ok {
+		return c.ARN
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return "arn:aws:iam::" + c.AccountID + ":role/" + role
+}
+
+// canWrite: an object write (s3:PutObject) of the request's key, with the
+// condition keys its ACL headers set (s3:x-amz-acl, s3:x-amz-grant-*), by
+// the bucket owner, the bucket policy, or a WRITE grant of the bucket ACL.
+// Callers hold b.mu.
+func (req *s3Request) canWrite() bool {
+	keys := map[string]string{}
+	if v := req.r.Header.Get("X-Amz-Acl"); v != "" {
+		keys["s3:x-amz-acl"] = v
+	}
+	for _, gh := range grantHeaders {
+		if v := req.r.Header.Get(gh.header); v != "" {
+			keys[strings.ToLower("s3:"+gh.header)] = v
+		}
+	}
+	return req.allowedBy("s3:PutObject", req.key, permWrite, keys)
+}
+
+// listActions are the IAM actions S3 authorizes the listings as.
+var listActions = map[string]string{
+	"ListObjectVersions":   "s3:ListBucketVersions",
+	"ListMultipartUploads": "s3:ListBucketMultipartUploads",
+}
+
+// canList: a listing of the bucket (HeadBucket and ListObjects* are
+// s3:ListBucket, ListObjectVersions s3:ListBucketVersions) by the bucket
+// owner, the bucket policy, or a READ grant of the bucket ACL. Callers
 // hold b.mu.
 func (req *s3Request) canList() bool {
-	return req.callerIsOwner() || req.bucketACLAllows(permRead)
+	action, ok := listActions[req.op]
+	if !ok {
+		action = "s3:ListBucket"
+	}
+	return req.allowedBy(action, "", permRead, nil)
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // s3Store is the S3 state of an Emulator: every bucket of every account.
@@ -20,6 +22,10 @@ type s3Store struct {
 	buckets   map[string]*s3Bucket
 	byAccount map[string][]string // sorted bucket names per owner account
 	created   int64               // buckets created so far (CreationDate clock)
+
+	part      awspartition.Partition
+	dropOwner *DropOwnerSpec // faults.drop_owner; nil = off
+	seed      int64          // faults.seed
 }
 
 // newS3Store builds the buckets of a normalized, generate-expanded scenario
@@ -31,7 +37,9 @@ type s3Store struct {
 // switch back to ObjectWriter restores their uploaders, which is how a real
 // bucket enforced after years of cross-account writes behaves.
 func newS3Store(sc *Scenario) (*s3Store, error) {
-	st := &s3Store{buckets: map[string]*s3Bucket{}, byAccount: map[string][]string{}}
+	st := &s3Store{buckets: map[string]*s3Bucket{}, byAccount: map[string][]string{},
+		dropOwner: sc.Faults.DropOwner, seed: sc.Faults.Seed}
+	st.part, _ = awspartition.Lookup(sc.Partition)
 	for i := range sc.Buckets {
 		spec := &sc.Buckets[i]
 		b, err := st.bucketFromSpec(spec)
@@ -88,8 +96,18 @@ func (st *s3Store) bucketFromSpec(spec *BucketSpec) (*s3Bucket, error) {
 	if b.ownership == ownershipEnforced && len(b.acl) > 0 {
 		return nil, fmt.Errorf("a BucketOwnerEnforced bucket cannot have ACL grants (InvalidBucketAclWithObjectOwnership)")
 	}
-	for _, w := range spec.Writers {
-		b.writers[w] = true
+	switch {
+	case spec.Policy != "":
+		p, serr := parseBucketPolicy(b.name, spec.Policy)
+		if serr != nil {
+			return nil, fmt.Errorf("policy: %s: %s", serr.code, serr.message)
+		}
+		b.policy = p
+	case len(spec.Writers) > 0:
+		b.policy = lazyPolicy(b.name, scenarioPolicy(spec))
+	}
+	if l := spec.Logging; l != nil {
+		b.logging = &bucketLogging{targetBucket: l.TargetBucket, targetPrefix: l.TargetPrefix}
 	}
 	if spec.Generated != nil {
 		gen, err := newGeneratedObjects(b.name, b.ownerCanonical, b.versioning, spec.Generated)
@@ -116,7 +134,6 @@ func newBucket(name, account, region string, created time.Time) *s3Bucket {
 		ownerCanonical: CanonicalIDFor(account),
 		region:         region,
 		created:        created,
-		writers:        map[string]bool{},
 		objects:        map[string]*s3Object{},
 		uploads:        map[string]*s3Upload{},
 	}

@@ -3,11 +3,17 @@ package fakeaws
 import (
 	"crypto/sha256"
 	"strings"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // Defaults the scenario format promises (DESIGN.md, scenario_types.go).
 const (
+	// DefaultRegion is the region of buckets that name none, in the aws
+	// partition; in another partition they get its home region
+	// (awspartition.Partition.HomeRegion).
 	DefaultRegion    = "us-east-1"
+	DefaultPartition = "aws"
 	DefaultRoleName  = "OrganizationAccountAccessRole"
 	defaultOwnership = "BucketOwnerEnforced"
 	// OwnershipUnset is the scenario value for a bucket without ownership
@@ -35,6 +41,10 @@ func applyDefaults(sc *Scenario) {
 	if sc.Faults.Seed == 0 {
 		sc.Faults.Seed = 1
 	}
+	if sc.Partition == "" {
+		sc.Partition = DefaultPartition
+	}
+	home := homeRegion(sc.Partition)
 	if !hasAccount(sc.Accounts, sc.ManagementAccount) && sc.ManagementAccount != "" {
 		// Appended, not prepended: validation paths (accounts[i]) must keep
 		// pointing at the lines the user wrote.
@@ -59,7 +69,7 @@ func applyDefaults(sc *Scenario) {
 	for i := range sc.Buckets {
 		b := &sc.Buckets[i]
 		if b.Region == "" {
-			b.Region = DefaultRegion
+			b.Region = home
 		}
 		if b.Ownership == "" {
 			b.Ownership = defaultOwnership
@@ -98,6 +108,15 @@ func withParentOUs(paths []string) []string {
 		}
 	}
 	return out
+}
+
+// homeRegion is the home region of a partition, DefaultRegion for one the
+// emulator does not know (validation reports it).
+func homeRegion(partition string) string {
+	if p, ok := awspartition.Lookup(partition); ok {
+		return p.HomeRegion
+	}
+	return DefaultRegion
 }
 
 func hasAccount(accounts []AccountSpec, id string) bool {

@@ -20,6 +20,19 @@ type Scenario struct {
 	// SessionDuration caps the lifetime of AssumeRole sessions (default: the
 	// DurationSeconds asked for). Short values exercise credential refresh.
 	SessionDuration Duration `yaml:"session_duration"`
+
+	// Partitions and delegation (added with the documented deployments).
+	//
+	// Partition is the AWS partition the organization lives in: aws
+	// (default), aws-cn or aws-us-gov. It decides every ARN the emulator
+	// answers with and the regions a request may be signed for; a request
+	// signed for a region of another partition, or for an opt-in region the
+	// caller's account has not enabled, finds no such access key there.
+	Partition string `yaml:"partition"`
+	// DelegatedAdministrators are member accounts that may call the
+	// Organizations read operations (List*, Describe*) as the management
+	// account can: AWS Organizations' resource-based delegation policy.
+	DelegatedAdministrators []string `yaml:"delegated_administrators"`
 }
 
 // AccountSpec is one account of the organization.
@@ -30,6 +43,27 @@ type AccountSpec struct {
 	Status string     `yaml:"status"` // ACTIVE (default) | SUSPENDED | PENDING_CLOSURE | CLOSED
 	Email  string     `yaml:"email"`  // default <id>@example.invalid
 	Roles  []RoleSpec `yaml:"roles"`  // nil = OrganizationAccountAccessRole trusting the management account
+
+	// Least-privilege principals and regions (added with the documented
+	// deployments).
+	//
+	// Users are IAM users with long-term keys (Emulator.UserCredentials)
+	// holding only the permissions they are given. The account's
+	// administrator (fakeaws-admin) keeps every permission.
+	Users []UserSpec `yaml:"users"`
+	// OptInRegions are the opt-in regions the account has enabled (e.g.
+	// ap-east-1). Its keys work only in default regions and these; a bucket
+	// of the account may live only in them.
+	OptInRegions []string `yaml:"opt_in_regions"`
+}
+
+// UserSpec is an IAM user of an account.
+type UserSpec struct {
+	Name string `yaml:"name"`
+	// Permissions are the IAM actions the user's policies allow
+	// ("s3:ListAllMyBuckets", "organizations:ListAccounts", "s3:*", "*").
+	// Every other action is denied with the service's AccessDenied.
+	Permissions []string `yaml:"permissions"`
 }
 
 // RoleSpec is an IAM role in an account, as far as AssumeRole cares.
@@ -37,6 +71,10 @@ type RoleSpec struct {
 	Name       string   `yaml:"name"`
 	Trust      []string `yaml:"trust"`       // account IDs allowed to assume it
 	ExternalID string   `yaml:"external_id"` // required ExternalId, if any
+	// Permissions are the IAM actions the role's policies allow, as for
+	// UserSpec. Absent (nil): every action, as before this key existed; an
+	// empty list allows nothing.
+	Permissions []string `yaml:"permissions"`
 }
 
 // BucketSpec is one bucket and the writes that made its objects.
@@ -50,6 +88,21 @@ type BucketSpec struct {
 	Writers    []string       `yaml:"writers"`    // other accounts the bucket policy lets put objects
 	Objects    []ObjectSpec   `yaml:"objects"`    // applied in order, as writes
 	Generated  *GeneratedSpec `yaml:"generated"`
+
+	// Added for readiness. Policy is the bucket policy, as JSON text:
+	// served by GetBucketPolicy and enforced on access. Writers is
+	// shorthand for a policy of one statement letting those accounts
+	// s3:PutObject; a bucket has one or the other. Logging turns on server
+	// access logging into a target bucket of the same account and region
+	// (Emulator.DeliverAccessLogs writes the logs).
+	Policy  string       `yaml:"policy"`
+	Logging *LoggingSpec `yaml:"logging"`
+}
+
+// LoggingSpec is a bucket's server access logging configuration.
+type LoggingSpec struct {
+	TargetBucket string `yaml:"target_bucket"`
+	TargetPrefix string `yaml:"target_prefix"`
 }
 
 // GrantSpec is one bucket ACL grant. Grantee is an account ID of the
@@ -103,6 +156,21 @@ type FaultsSpec struct {
 	// still carries a NextToken after every full page, as AWS may; clients
 	// must keep paging until NextToken is absent.
 	EmptyPages bool `yaml:"empty_pages"`
+
+	// DropOwner lists versions and delete markers without their Owner
+	// element (added with owner identity).
+	DropOwner *DropOwnerSpec `yaml:"drop_owner"`
+}
+
+// DropOwnerSpec makes ListObjectVersions leave out the Owner of some
+// entries. Whether an entry loses it depends only on the seed, the bucket,
+// the key and the version, never on paging or timing, so every listing of
+// the same state drops the same entries.
+type DropOwnerSpec struct {
+	// Rate is the fraction of entries without Owner; 0 with Buckets set
+	// means every entry of those buckets (as for throttle).
+	Rate    float64  `yaml:"rate"`
+	Buckets []string `yaml:"buckets"` // empty = every bucket
 }
 
 // ThrottleSpec throttles a fraction of calls, optionally only some operations.
@@ -132,7 +200,7 @@ type Caller struct {
 	AccessKeyID string
 	AccountID   string
 	CanonicalID string // of AccountID
-	ARN         string // arn:aws:iam::<acct>:user/fakeaws-admin, or arn:aws:sts::<acct>:assumed-role/<role>/<session>
+	ARN         string // arn:<partition>:iam::<acct>:user/<name>, or arn:<partition>:sts::<acct>:assumed-role/<role>/<session>
 	Region      string // the region of the SigV4 credential scope
 	Service     string // s3 | sts | organizations
 }

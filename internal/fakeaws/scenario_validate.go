@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 var (
@@ -17,6 +20,8 @@ var (
 	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	operationPattern   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]{1,63}$`)
 	bucketNamePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	userNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	iamActionPattern   = regexp.MustCompile(`^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$`)
 )
 
 var (
@@ -149,9 +154,17 @@ func (v *validator) validateBeforeDefaults(sc *Scenario) {
 		}
 		v.fraction("generate.not_enforced_fraction", g.NotEnforcedFraction)
 		v.fraction("generate.foreign_fraction", g.ForeignFraction)
+		name := sc.Partition
+		if name == "" {
+			name = DefaultPartition
+		}
+		part, _ := awspartition.Lookup(name) // an unknown partition is reported later
 		for i, r := range g.Regions {
-			if !regionPattern.MatchString(r) {
+			switch {
+			case !regionPattern.MatchString(r):
 				v.add(fmt.Sprintf("generate.regions[%d]", i), "%q is not a region name like us-east-1", r)
+			case part.Name != "" && !part.DefaultRegion(r):
+				v.add(fmt.Sprintf("generate.regions[%d]", i), "%q is not a default region of partition %s (generated accounts enable no opt-in region)", r, part.Name)
 			}
 		}
 	}
@@ -172,15 +185,117 @@ func (v *validator) validate(sc *Scenario) {
 		}
 		ous[ou] = true
 	}
+	part, knownPartition := awspartition.Lookup(sc.Partition)
+	if !knownPartition {
+		v.add("partition", "%q is not one of %s", sc.Partition, strings.Join(awspartition.Names(), " | "))
+	}
 	accounts := make(map[string]*AccountSpec, len(sc.Accounts))
 	for i := range sc.Accounts {
 		v.validateAccount(sc, i, ous, accounts)
+		if knownPartition {
+			v.validateAccountAccess(part, i, &sc.Accounts[i])
+		}
 	}
 	buckets := make(map[string]bool, len(sc.Buckets))
+	regions := regionKinds{part: part, kinds: map[string]regionKind{}}
 	for i := range sc.Buckets {
 		v.validateBucket(sc, i, accounts, buckets)
+		if knownPartition {
+			v.bucketRegion(&regions, i, &sc.Buckets[i], accounts)
+		}
+	}
+	for i, id := range sc.DelegatedAdministrators {
+		path := fmt.Sprintf("delegated_administrators[%d]", i)
+		switch {
+		case accounts[id] == nil:
+			v.add(path, "unknown account %q (not in accounts)", id)
+		case id == sc.ManagementAccount:
+			v.add(path, "the management account needs no delegation")
+		}
 	}
 	v.validateFaults(&sc.Faults, accounts)
+}
+
+// validateAccountAccess checks an account's users, role permissions and
+// opt-in regions.
+func (v *validator) validateAccountAccess(part awspartition.Partition, i int, a *AccountSpec) {
+	if len(a.Users) == 0 && len(a.OptInRegions) == 0 && !slices.ContainsFunc(a.Roles, func(r RoleSpec) bool { return len(r.Permissions) > 0 }) {
+		return // the common case, and that of every generated account: nothing to check
+	}
+	path := fmt.Sprintf("accounts[%d]", i)
+	users := map[string]bool{AdminUserName: true}
+	for j, u := range a.Users {
+		up := fmt.Sprintf("%s.users[%d]", path, j)
+		switch {
+		case !userNamePattern.MatchString(u.Name):
+			v.add(up+".name", "%q is not an IAM user name (1..64 of letters, digits and +=,.@_-)", u.Name)
+		case users[u.Name]:
+			v.add(up+".name", "duplicate user %q (%s is the account's administrator)", u.Name, AdminUserName)
+		}
+		users[u.Name] = true
+		v.permissions(up+".permissions", u.Permissions)
+	}
+	for j, r := range a.Roles {
+		v.permissions(fmt.Sprintf("%s.roles[%d].permissions", path, j), r.Permissions)
+	}
+	for j, r := range a.OptInRegions {
+		if !part.OptIn(r) {
+			v.add(fmt.Sprintf("%s.opt_in_regions[%d]", path, j), "%q is not an opt-in region of partition %s", r, part.Name)
+		}
+	}
+}
+
+func (v *validator) permissions(path string, actions []string) {
+	for k, act := range actions {
+		if !iamActionPattern.MatchString(act) {
+			v.add(fmt.Sprintf("%s[%d]", path, k), "%q is not an IAM action like s3:ListAllMyBuckets, s3:* or *", act)
+		}
+	}
+}
+
+// regionKind is what a bucket region is to the scenario's partition.
+type regionKind int
+
+const (
+	regionDefault regionKind = iota
+	regionOptIn
+	regionOther // not a region name, or another partition's
+)
+
+// regionKinds classifies bucket regions once per distinct region: a
+// generated organization has tens of thousands of buckets in a few regions.
+type regionKinds struct {
+	part  awspartition.Partition
+	kinds map[string]regionKind
+}
+
+func (r *regionKinds) of(region string) regionKind {
+	k, ok := r.kinds[region]
+	if !ok {
+		switch {
+		case !regionPattern.MatchString(region) || !r.part.Contains(region):
+			k = regionOther
+		case r.part.OptIn(region):
+			k = regionOptIn
+		}
+		r.kinds[region] = k
+	}
+	return k
+}
+
+// bucketRegion checks that a bucket lives in a region of the partition that
+// its account has.
+func (v *validator) bucketRegion(regions *regionKinds, i int, b *BucketSpec, accounts map[string]*AccountSpec) {
+	switch regions.of(b.Region) {
+	case regionOther:
+		if regionPattern.MatchString(b.Region) { // else reported by validateBucket
+			v.add(fmt.Sprintf("buckets[%d].region", i), "%q is not a region of partition %s", b.Region, regions.part.Name)
+		}
+	case regionOptIn:
+		if a := accounts[b.Account]; a != nil && !slices.Contains(a.OptInRegions, b.Region) {
+			v.add(fmt.Sprintf("buckets[%d].region", i), "%q is an opt-in region that account %s has not enabled (add it to its opt_in_regions)", b.Region, b.Account)
+		}
+	}
 }
 
 func (v *validator) validateAccount(sc *Scenario, i int, ous map[string]bool, seen map[string]*AccountSpec) {
@@ -271,6 +386,15 @@ func (v *validator) validateBucket(sc *Scenario, i int, accounts map[string]*Acc
 		}
 		writers[w] = true
 	}
+	v.validatePolicy(path, b)
+	v.validateLogging(path, b, sc.Buckets)
+	if b.Policy != "" {
+		// Objects replay the bucket's history, which may predate its
+		// current policy: any account of the scenario may have written.
+		for id := range accounts {
+			writers[id] = true
+		}
+	}
 	for j := range b.Objects {
 		v.validateObject(fmt.Sprintf("%s.objects[%d]", path, j), &b.Objects[j], accounts, writers)
 	}
@@ -347,6 +471,14 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	if r := f.Reset; r != nil {
 		v.fraction("faults.reset.rate", r.Rate)
 		v.operations("faults.reset.operations", r.Operations)
+	}
+	if d := f.DropOwner; d != nil {
+		v.fraction("faults.drop_owner.rate", d.Rate)
+		for i, b := range d.Buckets {
+			if msg := checkBucketName(b); msg != "" {
+				v.add(fmt.Sprintf("faults.drop_owner.buckets[%d]", i), "%q %s", b, msg)
+			}
+		}
 	}
 	for i, d := range f.Deny {
 		path := fmt.Sprintf("faults.deny[%d]", i)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -103,6 +104,9 @@ func (e *Emulator) assumeRole(req *request, c *Caller) (*principal, *apiError) {
 	if !ok {
 		return nil, validationErr("%s is invalid", roleARN)
 	}
+	if !strings.HasPrefix(roleARN, "arn:"+e.part.Name+":") {
+		return nil, denied // no such role in this partition
+	}
 	target := e.accounts[account]
 	if target == nil || target.Status == StatusSuspended || target.Status == StatusClosed {
 		return nil, denied
@@ -121,6 +125,11 @@ func (e *Emulator) assumeRole(req *request, c *Caller) (*principal, *apiError) {
 	if role.ExternalID != "" && form.Get("ExternalId") != role.ExternalID {
 		return nil, denied
 	}
+	if !e.regionEnabled(account, c.Region) {
+		// The caller has this opt-in region, the role's account does not.
+		return nil, &apiError{403, "RegionDisabledException", fmt.Sprintf(
+			"STS is not activated in this region for account:%s. Your account administrator can activate STS in this region using the IAM Console.", account)}
+	}
 	life := time.Duration(seconds) * time.Second
 	if limit := e.scenario.SessionDuration.D(); limit > 0 && limit < life {
 		life = limit
@@ -128,7 +137,7 @@ func (e *Emulator) assumeRole(req *request, c *Caller) (*principal, *apiError) {
 	// Expiry is whole seconds, as STS sends it, so the client's view and
 	// ours agree.
 	expires := e.now().Add(life).Truncate(time.Second)
-	return e.ids.mint(account, roleName, session, expires), nil
+	return e.ids.mint(account, roleName, session, expires, newPermissions(role.Permissions)), nil
 }
 
 func (e *Emulator) writeAssumeRole(w http.ResponseWriter, p *principal, requestID string) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Reproduces every performance figure of issue 4 on this machine. Not run by
-# CI (about two minutes); run it by hand with nothing else busy:
+# Reproduces every performance figure of issue 4, and readiness's, on this
+# machine. Not run by CI (about three minutes); run it by hand with nothing
+# else busy:
 #
-#   cmd/ownerscan/testdata/perf/run.sh            # must-show 1 to 5
+#   cmd/ownerscan/testdata/perf/run.sh            # must-show 1 to 5, and R
 #   cmd/ownerscan/testdata/perf/run.sh 1 2        # only must-show 1 and 2
 #   cmd/ownerscan/testdata/perf/run.sh 2L         # must-show 2 at 50 ms (see below)
+#   cmd/ownerscan/testdata/perf/run.sh R          # must-show 1's organization, readiness on and off
 #
 # Prints one line per figure. Needs /usr/bin/time (GNU time, -v) and ss.
 set -euo pipefail
@@ -14,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bin=$work/ownerscan
 (cd "$root" && go build -o "$bin" ./cmd/ownerscan)
-want=${*:-1 2 3 4 5}
+want=${*:-1 2 3 4 5 R}
 has() { [[ " $want " == *" $1 "* ]]; }
 echo "# $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -107,6 +109,28 @@ if has 2L; then
 	awk -v w="$(field wall_s)" -v c="$(field calls)" -v n="$(field objects)" -v s="$scan_cpu" -v e="$emu_cpu" -v k="$(nproc)" \
 		'BEGIN{lat=1000*0.050/64; cpu=(s+e)/k; b=(lat>cpu)?lat:cpu;
 		printf "2L (50 ms): objects %d, calls %d, pages x L / 64 = %.3f s, CPU / cores = %.3f s, wall %.3f s = %.2f x bound\n", n, c, lat, cpu, w, w/b}'
+fi
+
+# R: must-show 1's organization (1,000 accounts x 20 buckets, 20% not
+# enforced, 100 versions each, 20 ms) with readiness on (the default: one
+# GetBucketPolicy and 10 GetObjectAcl more per bucket not enforced) and off
+# (readiness-off.yaml): calls against min_calls and wall against bound_s for
+# each, and the wall time readiness adds.
+if has R; then
+	declare -A wall_of
+	for mode in on off; do
+		args=()
+		[[ $mode == off ]] && args=(--config "$here/readiness-off.yaml")
+		"$bin" demo --scenario "$here/org-1000x20.yaml" --concurrency 64 --out "$work/demo" --quiet --stats "${args[@]}" \
+			>"$work/demo.out" 2>"$work/demo.err" || true
+		stats=$(tail -1 "$work/demo.out")
+		echo "R, readiness $mode: $stats"
+		awk -v w="$(field wall_s)" -v b="$(field bound_s)" -v c="$(field calls)" -v m="$(field min_calls)" \
+			'BEGIN{printf "  calls - min_calls = %d; wall / bound = %.3f (target <= 1.2)\n", c-m, w/b}'
+		wall_of[$mode]=$(field wall_s)
+		rm -rf "$work/demo"
+	done
+	awk -v on="${wall_of[on]}" -v off="${wall_of[off]}" 'BEGIN{printf "R: wall with readiness %.3f s, without %.3f s (x%.2f)\n", on, off, on/off}'
 fi
 
 if has 5; then

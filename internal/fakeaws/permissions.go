@@ -1,0 +1,151 @@
+package fakeaws
+
+import (
+	"net/http"
+	"path"
+	"strings"
+)
+
+// permissions is the set of IAM actions a principal's policies allow, as
+// patterns with IAM's wildcards (* and ?), matched case-insensitively as IAM
+// matches action names. Resources and conditions are not modelled: a
+// principal either may call an operation or not.
+type permissions struct {
+	patterns []string // lower case
+}
+
+// newPermissions returns the permissions of a scenario list; nil (the key
+// absent) allows everything, an empty list nothing.
+func newPermissions(actions []string) *permissions {
+	if actions == nil {
+		return nil
+	}
+	p := &permissions{patterns: make([]string, len(actions))}
+	for i, a := range actions {
+		p.patterns[i] = strings.ToLower(a)
+	}
+	return p
+}
+
+// allows reports whether action may be called. A nil set allows all.
+func (p *permissions) allows(action string) bool {
+	if p == nil {
+		return true
+	}
+	action = strings.ToLower(action)
+	for _, pat := range p.patterns {
+		// path.Match's * stops at "/", which IAM action names never hold.
+		if ok, _ := path.Match(pat, action); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// s3Actions maps the S3 operations the emulator serves to the IAM action
+// that authorizes each (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+// A request for a specific version (versionId) needs the *Version variant,
+// see s3Action.
+var s3Actions = map[string]string{
+	"ListBuckets":                   "s3:ListAllMyBuckets",
+	"CreateBucket":                  "s3:CreateBucket",
+	"DeleteBucket":                  "s3:DeleteBucket",
+	"HeadBucket":                    "s3:ListBucket",
+	"GetBucketLocation":             "s3:GetBucketLocation",
+	"GetBucketOwnershipControls":    "s3:GetBucketOwnershipControls",
+	"PutBucketOwnershipControls":    "s3:PutBucketOwnershipControls",
+	"DeleteBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+	"GetBucketAcl":                  "s3:GetBucketAcl",
+	"PutBucketAcl":                  "s3:PutBucketAcl",
+	"GetBucketVersioning":           "s3:GetBucketVersioning",
+	"PutBucketVersioning":           "s3:PutBucketVersioning",
+	"GetBucketPolicy":               "s3:GetBucketPolicy",
+	"PutBucketPolicy":               "s3:PutBucketPolicy",
+	"DeleteBucketPolicy":            "s3:DeleteBucketPolicy",
+	"GetBucketLogging":              "s3:GetBucketLogging",
+	"GetBucketTagging":              "s3:GetBucketTagging",
+	"PutBucketTagging":              "s3:PutBucketTagging",
+	"DeleteBucketTagging":           "s3:PutBucketTagging",
+	"ListObjects":                   "s3:ListBucket",
+	"ListObjectsV2":                 "s3:ListBucket",
+	"ListObjectVersions":            "s3:ListBucketVersions",
+	"ListMultipartUploads":          "s3:ListBucketMultipartUploads",
+	"ListParts":                     "s3:ListMultipartUploadParts",
+	"GetObject":                     "s3:GetObject",
+	"HeadObject":                    "s3:GetObject",
+	"GetObjectAcl":                  "s3:GetObjectAcl",
+	"PutObjectAcl":                  "s3:PutObjectAcl",
+	"GetObjectAttributes":           "s3:GetObjectAttributes",
+	"GetObjectTagging":              "s3:GetObjectTagging",
+	"PutObjectTagging":              "s3:PutObjectTagging",
+	"DeleteObjectTagging":           "s3:DeleteObjectTagging",
+	"PutObject":                     "s3:PutObject",
+	"CopyObject":                    "s3:PutObject",
+	"CreateMultipartUpload":         "s3:PutObject",
+	"UploadPart":                    "s3:PutObject",
+	"UploadPartCopy":                "s3:PutObject",
+	"CompleteMultipartUpload":       "s3:PutObject",
+	"AbortMultipartUpload":          "s3:AbortMultipartUpload",
+	"DeleteObject":                  "s3:DeleteObject",
+	"DeleteObjects":                 "s3:DeleteObject",
+}
+
+// versioned maps object actions to their variant for a request that names
+// a version.
+var versioned = map[string]string{
+	"s3:GetObject":        "s3:GetObjectVersion",
+	"s3:GetObjectAcl":     "s3:GetObjectVersionAcl",
+	"s3:PutObjectAcl":     "s3:PutObjectVersionAcl",
+	"s3:DeleteObject":     "s3:DeleteObjectVersion",
+	"s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+}
+
+// iamAction is the action that authorizes req, "" for an operation no
+// policy governs (GetCallerIdentity), and "?" for an operation the emulator
+// does not know (only a "*" permission lets it through).
+func iamAction(r *http.Request, req *request) string {
+	switch req.service {
+	case "sts":
+		switch req.operation {
+		case "GetCallerIdentity":
+			return ""
+		case "AssumeRole":
+			return "sts:AssumeRole"
+		}
+	case "organizations":
+		if req.operation != "" {
+			return "organizations:" + req.operation
+		}
+	case "s3":
+		if a, ok := s3Actions[req.operation]; ok {
+			if v, ok := versioned[a]; ok && r.URL.Query().Get("versionId") != "" {
+				return v
+			}
+			return a
+		}
+	}
+	return "?"
+}
+
+// authorize denies a call the principal's policies do not allow, with the
+// service's own AccessDenied.
+func (e *Emulator) authorize(r *http.Request, req *request, c *Caller) *apiError {
+	p := req.principal
+	if p == nil || p.Perms == nil {
+		return nil
+	}
+	action := iamAction(r, req)
+	if action == "" || p.Perms.allows(action) {
+		return nil
+	}
+	if action == "?" {
+		action = req.service + ":" + req.operation
+	}
+	msg := "User: " + c.ARN + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action"
+	switch req.service {
+	case "organizations":
+		return &apiError{400, "AccessDeniedException", "You don't have permissions to access this resource. " + msg}
+	default: // S3 and STS both answer 403 AccessDenied, each in its own protocol
+		return &apiError{403, "AccessDenied", msg}
+	}
+}
