@@ -233,7 +233,7 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 	}
 
 	s := &Staged{dir: dir}
-	var commitPoint *atomicFile // report.json, renamed last
+	var commitPoint *atomicFile // report.json: written first, renamed last
 	fail := func(err error) (*Staged, error) {
 		if commitPoint != nil {
 			s.files = append(s.files, commitPoint)
@@ -242,30 +242,21 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 		abortObjects()
 		return nil, err
 	}
-	for _, info := range Formats {
-		if !slices.Contains(formats, info.Name) {
-			continue
+	for _, name := range formatFiles(formats) {
+		f, err := createAtomic(dir, name)
+		if err != nil {
+			return fail(err)
 		}
-		for _, name := range info.Files {
-			write, ok := fileWriters[name]
-			if !ok {
-				continue // streamed separately (objects.csv)
-			}
-			f, err := createAtomic(dir, name)
-			if err != nil {
-				return fail(err)
-			}
-			if name == ReportJSONFile {
-				commitPoint = f
-			} else {
-				s.files = append(s.files, f)
-			}
-			if err := write(f.buffered(), doc); err != nil {
-				return fail(fmt.Errorf("report: write %s: %w", name, err))
-			}
-			if err := f.finish(); err != nil {
-				return fail(err)
-			}
+		if name == ReportJSONFile {
+			commitPoint = f
+		} else {
+			s.files = append(s.files, f)
+		}
+		if err := Render(f.buffered(), name, doc); err != nil {
+			return fail(err)
+		}
+		if err := f.finish(); err != nil {
+			return fail(err)
 		}
 	}
 	if objects != nil {
@@ -284,4 +275,47 @@ func StageDocument(dir string, doc *Document, formats []Format, objects *Objects
 		}
 	}
 	return s, nil
+}
+
+// RenderedFiles lists the report files of the formats that Render writes,
+// in the order they are put in place: that of Formats, report.json (the
+// commit point) last. objects.csv, which is streamed while the scan runs
+// (ObjectsCSV, ObjectRows), is not among them. Unknown formats produce
+// nothing.
+func RenderedFiles(formats []Format) []string {
+	names := formatFiles(formats)
+	if i := slices.Index(names, ReportJSONFile); i >= 0 {
+		names = append(slices.Delete(names, i, i+1), ReportJSONFile)
+	}
+	return names
+}
+
+// formatFiles lists the report files of the formats that Render writes, in
+// the order of Formats.
+func formatFiles(formats []Format) []string {
+	var names []string
+	for _, info := range Formats {
+		if !slices.Contains(formats, info.Name) {
+			continue
+		}
+		for _, name := range info.Files {
+			if _, rendered := fileWriters[name]; rendered {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+// Render writes the report file named name (one of RenderedFiles) of doc
+// to w, unbuffered: give it a buffered writer.
+func Render(w io.Writer, name string, doc *Document) error {
+	write, ok := fileWriters[name]
+	if !ok {
+		return fmt.Errorf("report: %s is not a rendered report file", name)
+	}
+	if err := write(w, doc); err != nil {
+		return fmt.Errorf("report: write %s: %w", name, err)
+	}
+	return nil
 }

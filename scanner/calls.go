@@ -24,7 +24,7 @@ type callFacts struct {
 	ouWalk       *ouTree
 	ownerLookups int64 // calls made to resolve owners outside the scan's scope
 
-	listBucketsPage int64 // MaxBuckets sent (listBucketsPageSize but in tests)
+	listBucketsPage int64 // MaxBuckets sent (WithListBucketsPageSize)
 	concurrency     int64 // requests in flight allowed: bounds how fast one bucket's pages can go
 
 	accounts map[string]*accountCalls

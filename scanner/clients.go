@@ -22,10 +22,10 @@ const (
 	// ridden out rather than turned into failed buckets.
 	maxAttempts = 10
 	// DefaultMaxBackoff caps the (jittered, exponential) wait between
-	// attempts (Options.MaxBackoff).
+	// attempts (WithMaxBackoff).
 	DefaultMaxBackoff = 5 * time.Second
 	// DefaultAttemptTimeout bounds one attempt, from sending the request
-	// to the last byte of the answer (Options.AttemptTimeout): a stalled
+	// to the last byte of the answer (WithAttemptTimeout): a stalled
 	// or dripping answer is given up and retried, at most
 	// maxTimedOutAttempts times per call (guard_transport.go).
 	DefaultAttemptTimeout = 30 * time.Second
@@ -78,7 +78,7 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 }
 
 // withMaxBackoff sets the longest wait between two attempts of a call
-// (Options.MaxBackoff).
+// (WithMaxBackoff).
 func (c *awsClients) withMaxBackoff(d time.Duration) *awsClients {
 	c.base.Retryer = func() aws.Retryer { return newRetryer(d) }
 	return c

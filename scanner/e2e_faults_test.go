@@ -82,7 +82,7 @@ func TestE2EInterrupted(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Concurrency = 2
 	start := time.Now()
-	res, err := scanEmulatorErr(t, ctx, srv, opts, nil, 0)
+	res, err := scanEmulatorErr(t, ctx, srv, opts, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -117,7 +117,7 @@ func TestE2EBudgetBoundsRequestsInFlight(t *testing.T) {
 	var b *budget
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b = newBudget(opts.Concurrency)
-		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b), b
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, DefaultAttemptTimeout), b), b
 	})
 	res, err := s.Scan(context.Background(), nil, nil)
 	if err != nil || !res.Complete {

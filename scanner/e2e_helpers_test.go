@@ -54,27 +54,37 @@ func testLogger() *slog.Logger {
 // scanEmulator runs a real scan (real SDK clients over HTTP) against srv.
 func scanEmulator(t *testing.T, srv *fakeaws.Server, opts Options, sink ObjectSink) *Result {
 	t.Helper()
-	res, err := scanEmulatorErr(t, context.Background(), srv, opts, sink, 0)
+	res, err := scanEmulatorErr(t, context.Background(), srv, opts, sink)
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
 	return res
 }
 
-func scanEmulatorErr(t *testing.T, ctx context.Context, srv *fakeaws.Server, opts Options, sink ObjectSink, listBucketsPage int64) (*Result, error) {
+func scanEmulatorErr(t *testing.T, ctx context.Context, srv *fakeaws.Server, opts Options, sink ObjectSink, tune ...Option) (*Result, error) {
 	t.Helper()
-	s, err := New(awsConfigFor(srv), opts, testLogger())
+	s, err := New(awsConfigFor(srv), opts, testLogger(), tune...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
-	}
-	if listBucketsPage > 0 {
-		s.listBucketsPage = listBucketsPage
 	}
 	res, err := s.Scan(ctx, sink, nil)
 	if res == nil {
 		t.Fatal("Scan returned a nil Result")
 	}
 	return res, err
+}
+
+// emulatorVersions is how many versions and delete markers the emulator
+// holds in bucket, read from its own state: not from any listing.
+func emulatorVersions(t *testing.T, srv *fakeaws.Server, bucket string) int64 {
+	t.Helper()
+	for _, b := range srv.Emulator.Buckets() {
+		if b.Name == bucket {
+			return b.Versions
+		}
+	}
+	t.Fatalf("the emulator has no bucket %s", bucket)
+	return 0
 }
 
 func bucketByName(t *testing.T, res *Result, name string) Bucket {

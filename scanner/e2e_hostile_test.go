@@ -14,17 +14,16 @@ import (
 	"github.com/ownerscan/ownerscan/internal/sabotage"
 )
 
-// hostileScan scans the demo organization (plus extra scenario lines)
-// through a sabotage proxy in front of the emulator, with the real SDK
-// clients.
-func hostileScan(t *testing.T, extra string, opts Options, rules ...sabotage.Rule) (*Result, error, *sabotage.Proxy) {
+// hostileScan scans the demo organization through a sabotage proxy in
+// front of the emulator, with the real SDK clients, tuned by tune.
+func hostileScan(t *testing.T, tune []Option, rules ...sabotage.Rule) (*Result, error, *sabotage.Proxy) {
 	t.Helper()
-	srv := emulateYAML(t, string(fakeaws.BuiltinScenarioYAML())+extra)
+	srv := emulateYAML(t, string(fakeaws.BuiltinScenarioYAML()))
 	p := sabotage.Start(srv.Emulator, rules...)
 	t.Cleanup(p.Close)
 	cfg := awsConfigFor(srv)
 	cfg.BaseEndpoint = aws.String(p.URL)
-	s, err := New(cfg, opts, testLogger())
+	s, err := New(cfg, DefaultOptions(), testLogger(), tune...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +37,9 @@ func hostileScan(t *testing.T, extra string, opts Options, rules ...sabotage.Rul
 	return res, err, p
 }
 
-// quickRetries are the default options with short waits between attempts:
-// a call that fails still makes its ten attempts, in a fraction of a second.
-func quickRetries() Options {
-	opts := DefaultOptions()
-	opts.MaxBackoff = 20 * time.Millisecond
-	return opts
-}
+// quickRetries cuts the waits between attempts: a call that fails still
+// makes its ten attempts, in a fraction of a second.
+var quickRetries = WithMaxBackoff(20 * time.Millisecond)
 
 // failedBucket checks that bucket failed with an error that starts with
 // the operation and holds want.
@@ -138,7 +133,7 @@ func TestE2EHostileAnswersFailWhatTheyTouch(t *testing.T) {
 	} {
 		t.Run(tc.rule.String(), func(t *testing.T) {
 			t.Parallel()
-			res, err, _ := hostileScan(t, "", quickRetries(), tc.rule)
+			res, err, _ := hostileScan(t, []Option{quickRetries}, tc.rule)
 			tc.check(t, res, err)
 		})
 	}
@@ -204,7 +199,7 @@ func TestE2EHostileAnswerRetried(t *testing.T) {
 	defer p.Close()
 	cfg := awsConfigFor(srv)
 	cfg.BaseEndpoint = aws.String(p.URL)
-	s, err := New(cfg, quickRetries(), testLogger())
+	s, err := New(cfg, DefaultOptions(), testLogger(), quickRetries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,9 +231,7 @@ func TestE2EEndlessAnswers(t *testing.T) {
 			// Parsing 8 MiB of buckets takes seconds under the race
 			// detector, and the accounts waiting for the large-answer
 			// slot meanwhile must not time out and try again.
-			opts := quickRetries()
-			opts.AttemptTimeout = 5 * time.Minute
-			res, _, p := hostileScan(t, "", opts, tc.rule)
+			res, _, p := hostileScan(t, []Option{quickRetries, WithAttemptTimeout(5 * time.Minute)}, tc.rule)
 			if tc.subject == "" {
 				checkAccountsFailed(t, res, tc.op+": answer larger than 8 MiB")
 			} else {
@@ -266,10 +259,8 @@ func TestE2EEndlessAnswers(t *testing.T) {
 // its attempt's time is over, body included; after three such attempts the
 // bucket fails, and the scan ends soon after.
 func TestE2ESlowDrip(t *testing.T) {
-	opts := quickRetries()
-	opts.AttemptTimeout = 300 * time.Millisecond
 	start := time.Now()
-	res, _, p := hostileScan(t, "", opts, sabotage.Rule{Operation: "GetBucketOwnershipControls", Mode: sabotage.SlowDrip,
+	res, _, p := hostileScan(t, []Option{quickRetries, WithAttemptTimeout(300 * time.Millisecond)}, sabotage.Rule{Operation: "GetBucketOwnershipControls", Mode: sabotage.SlowDrip,
 		Bucket: "acme-b-public-assets", Interval: 100 * time.Millisecond})
 	took := time.Since(start)
 	failedBucket(t, res, "acme-b-public-assets", "GetBucketOwnershipControls", "no complete answer within 300ms (3 attempts timed out)")
@@ -285,7 +276,7 @@ func TestE2ESlowDrip(t *testing.T) {
 // TestE2ERedirectNotFollowed: a 307 to itself is one request per call: not
 // followed, not retried.
 func TestE2ERedirectNotFollowed(t *testing.T) {
-	res, _, p := hostileScan(t, "", quickRetries(), sabotage.Rule{Operation: "GetBucketOwnershipControls", Mode: sabotage.RedirectSelf})
+	res, _, p := hostileScan(t, []Option{quickRetries}, sabotage.Rule{Operation: "GetBucketOwnershipControls", Mode: sabotage.RedirectSelf})
 	if got, buckets := p.Requests("GetBucketOwnershipControls"), len(res.Buckets); got != buckets {
 		t.Errorf("%d requests for %d buckets", got, buckets)
 	}
@@ -296,7 +287,7 @@ func TestE2ERedirectNotFollowed(t *testing.T) {
 func TestE2EStuckTokens(t *testing.T) {
 	t.Run("ListAccounts", func(t *testing.T) {
 		t.Parallel()
-		res, err, p := hostileScan(t, "", quickRetries(), sabotage.Rule{Operation: "ListAccounts", Mode: sabotage.StuckToken})
+		res, err, p := hostileScan(t, []Option{quickRetries}, sabotage.Rule{Operation: "ListAccounts", Mode: sabotage.StuckToken})
 		if err == nil || !strings.Contains(err.Error(), "ListAccounts: pagination does not advance") {
 			t.Errorf("err %v", err)
 		}
@@ -313,12 +304,12 @@ func TestE2EStuckTokens(t *testing.T) {
 	})
 	t.Run("ListBuckets", func(t *testing.T) {
 		t.Parallel()
-		res, _, _ := hostileScan(t, "", quickRetries(), sabotage.Rule{Operation: "ListBuckets", Mode: sabotage.StuckToken})
+		res, _, _ := hostileScan(t, []Option{quickRetries}, sabotage.Rule{Operation: "ListBuckets", Mode: sabotage.StuckToken})
 		checkAccountsFailed(t, res, "ListBuckets: pagination does not advance")
 	})
 	t.Run("ListObjectVersions", func(t *testing.T) {
 		t.Parallel()
-		res, _, _ := hostileScan(t, "", quickRetries(), sabotage.Rule{Operation: "ListObjectVersions", Mode: sabotage.StuckToken, Bucket: "our-shared-widgets"})
+		res, _, _ := hostileScan(t, []Option{quickRetries}, sabotage.Rule{Operation: "ListObjectVersions", Mode: sabotage.StuckToken, Bucket: "our-shared-widgets"})
 		b := bucketByName(t, res, "our-shared-widgets")
 		if b.Status != BucketFailed || !strings.HasPrefix(b.Error, "ListObjectVersions: ") {
 			t.Errorf("bucket %+v", b)
@@ -337,12 +328,11 @@ func TestE2EStopDuringEndlessAnswers(t *testing.T) {
 	defer p.Close()
 	cfg := awsConfigFor(srv)
 	cfg.BaseEndpoint = aws.String(p.URL)
-	s, err := New(cfg, DefaultOptions(), testLogger())
+	const grace = 500 * time.Millisecond
+	s, err := New(cfg, DefaultOptions(), testLogger(), WithStopGrace(grace))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const grace = 500 * time.Millisecond
-	s.stopGrace = grace
 	stop := make(chan struct{})
 	var stoppedAt time.Time
 	time.AfterFunc(time.Second, func() { stoppedAt = time.Now(); close(stop) })

@@ -20,7 +20,7 @@ faults:
   deny: [{operation: ListAccounts}]
 `)
 	opts := DefaultOptions()
-	res, err := scanEmulatorErr(t, context.Background(), srv, opts, nil, 0)
+	res, err := scanEmulatorErr(t, context.Background(), srv, opts, nil)
 	if err == nil {
 		t.Fatal("Scan: no error although ListAccounts is denied")
 	}

@@ -78,7 +78,7 @@ func TestE2EPagingEverywhere(t *testing.T) {
 	opts := DefaultOptions()
 	opts.AccountsInclude = []string{root} // an OU/root filter: walks the tree and fills ou_path
 	sink := &memorySink{}
-	res, err := scanEmulatorErr(t, context.Background(), srv, opts, sink, 2)
+	res, err := scanEmulatorErr(t, context.Background(), srv, opts, sink, WithListBucketsPageSize(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestE2EFilters(t *testing.T) {
 	_, ous := ouIDs(t, awsConfigFor(srv))
 
 	scope := func(opts Options) (accounts []string, buckets []string) {
-		res, err := scanEmulatorErr(t, context.Background(), srv, opts, nil, 0)
+		res, err := scanEmulatorErr(t, context.Background(), srv, opts, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -147,7 +147,7 @@ faults:
   deny: [{operation: DescribeOrganization}]
 `)
 	before := srv.Emulator.Counters()
-	res, err := scanEmulatorErr(t, context.Background(), srv, DefaultOptions(), nil, 0)
+	res, err := scanEmulatorErr(t, context.Background(), srv, DefaultOptions(), nil)
 	if err == nil || res.Complete {
 		t.Fatalf("scan: err %v, complete %v", err, res.Complete)
 	}

@@ -192,8 +192,7 @@ func TestE2EStalledCallRetried(t *testing.T) {
 	}
 	opts := DefaultOptions()
 	const attempt = 300 * time.Millisecond
-	opts.AttemptTimeout = attempt
-	s, err := New(e.config(), opts, testLogger())
+	s, err := New(e.config(), opts, testLogger(), WithAttemptTimeout(attempt))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,11 +239,10 @@ func scanStopped(t *testing.T, grace, after time.Duration) (*Result, error, time
 	srv := emulateYAML(t, stopScenario)
 	opts := DefaultOptions()
 	opts.Concurrency = 4
-	s, err := New(awsConfigFor(srv), opts, testLogger())
+	s, err := New(awsConfigFor(srv), opts, testLogger(), WithStopGrace(grace))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.stopGrace = grace
 	stop := make(chan struct{})
 	var stoppedAt time.Time
 	time.AfterFunc(after, func() { stoppedAt = time.Now(); close(stop) })

@@ -103,7 +103,7 @@ func TestExpectedOrganizationMismatch(t *testing.T) {
 	srv := emulate(t, fakeaws.BuiltinScenario())
 	opts := DefaultOptions()
 	opts.ExpectedOrganizationID = "o-zzzzzzzzzz"
-	_, err := scanEmulatorErr(t, context.Background(), srv, opts, nil, 0)
+	_, err := scanEmulatorErr(t, context.Background(), srv, opts, nil)
 	if !errors.Is(err, ErrOrganizationMismatch) {
 		t.Fatalf("err = %v, want ErrOrganizationMismatch", err)
 	}
@@ -115,7 +115,7 @@ func TestExpectedOrganizationMismatch(t *testing.T) {
 	}
 
 	opts.ExpectedOrganizationID = srv.Emulator.Scenario().OrganizationID
-	if _, err := scanEmulatorErr(t, context.Background(), srv, opts, nil, 0); err != nil {
+	if _, err := scanEmulatorErr(t, context.Background(), srv, opts, nil); err != nil {
 		t.Errorf("the expected organization: %v", err)
 	}
 	opts.ExpectedOrganizationID = "not-an-org"

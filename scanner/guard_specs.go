@@ -52,8 +52,7 @@ const (
 	otherAnswerLimit   = 8 << 20
 	// largeAnswerAt is where a ListBuckets answer counts as large (about
 	// 1,300 buckets; most accounts have far fewer): reading past it takes
-	// a large-answer slot. The fast ListObjectVersions decoder has its own
-	// (versionlist).
+	// a large-answer slot.
 	largeAnswerAt = 256 << 10
 	// maxVersionsPerPage is the most entries a ListObjectVersions page
 	// holds, whatever MaxKeys asked for.
@@ -111,7 +110,10 @@ var answerSpecs = map[[2]string]answerSpec{
 		}
 		return ""
 	}},
-	{"S3", "ListObjectVersions"}: {format: formatXML, root: "ListVersionsResult", limit: listingAnswerLimit, check: func(r any) string {
+	// largeAt covers pages the SDK decodes (the fast decoder's swap
+	// skipped, or OWNERSCAN_SDK_DECODER); fast-decoded ones also queue for
+	// versionlist's own large-body buffer, always after this slot.
+	{"S3", "ListObjectVersions"}: {format: formatXML, root: "ListVersionsResult", limit: listingAnswerLimit, largeAt: 1 << 20, check: func(r any) string {
 		out, ok := r.(*s3.ListObjectVersionsOutput)
 		switch {
 		case !ok:

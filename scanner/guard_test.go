@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ownerscan/ownerscan/internal/answer"
 )
@@ -135,5 +137,24 @@ func TestGatedBody(t *testing.T) {
 	holder.Close()
 	if len(slots) != 0 {
 		t.Error("the slot was not given back")
+	}
+}
+
+// TestBoundsOptions: WithAttemptTimeout and WithMaxBackoff take what they
+// document and refuse the rest; by default a scan has the documented
+// bounds.
+func TestBoundsOptions(t *testing.T) {
+	cfg := aws.Config{Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	s, err := New(cfg, DefaultOptions(), nil, WithAttemptTimeout(time.Second), WithMaxBackoff(0))
+	if err != nil || s.tune.attemptTimeout != time.Second || s.tune.maxBackoff != 0 {
+		t.Fatalf("New: %v, tuning %+v", err, s.tune)
+	}
+	if d := defaultTuning(); d.attemptTimeout != 30*time.Second || d.maxBackoff != 5*time.Second {
+		t.Errorf("default tuning %+v", d)
+	}
+	for _, o := range []Option{WithAttemptTimeout(time.Millisecond), WithAttemptTimeout(time.Hour), WithMaxBackoff(-time.Second), WithMaxBackoff(time.Hour)} {
+		if _, err := New(cfg, DefaultOptions(), nil, o); err == nil || !strings.Contains(err.Error(), "must") {
+			t.Errorf("New accepted an invalid option: %v", err)
+		}
 	}
 }

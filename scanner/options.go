@@ -5,7 +5,6 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
@@ -70,17 +69,6 @@ type Options struct {
 
 	// Added with readiness.
 	Readiness ReadinessOptions // readiness.*
-
-	// Bounds on what a server can make a scan wait for (not configuration
-	// keys: the defaults are the documented limits; tests shrink them).
-	//
-	// AttemptTimeout bounds one attempt of a call, from sending the
-	// request to the last byte of the answer; 0 means DefaultAttemptTimeout.
-	AttemptTimeout time.Duration
-	// MaxBackoff is the longest wait between two attempts of a call
-	// (waits grow exponentially up to it, jittered); 0 means
-	// DefaultMaxBackoff.
-	MaxBackoff time.Duration
 }
 
 // ReadinessOptions configure the readiness checks of buckets not enforced
@@ -195,36 +183,7 @@ func (o Options) Validate() error {
 			return fmt.Errorf("rate_limits.%s: must be 0 (no limit) or %v to %d requests per second, got %v", r.service, MinRate, MaxRate, r.rate)
 		}
 	}
-	if o.AttemptTimeout != 0 && (o.AttemptTimeout < minAttemptTimeout || o.AttemptTimeout > maxAttemptTimeout) {
-		return fmt.Errorf("attempt timeout: must be 0 (the default, %v) or %v to %v, got %v", DefaultAttemptTimeout, minAttemptTimeout, maxAttemptTimeout, o.AttemptTimeout)
-	}
-	if o.MaxBackoff < 0 || o.MaxBackoff > maxMaxBackoff {
-		return fmt.Errorf("max backoff: must be 0 (the default, %v) to %v, got %v", DefaultMaxBackoff, maxMaxBackoff, o.MaxBackoff)
-	}
 	return nil
-}
-
-// Bounds of Options.AttemptTimeout other than 0, and of Options.MaxBackoff.
-const (
-	minAttemptTimeout = 10 * time.Millisecond
-	maxAttemptTimeout = 10 * time.Minute
-	maxMaxBackoff     = time.Minute
-)
-
-// maxBackoff is the MaxBackoff in effect.
-func (o Options) maxBackoff() time.Duration {
-	if o.MaxBackoff == 0 {
-		return DefaultMaxBackoff
-	}
-	return o.MaxBackoff
-}
-
-// attemptTimeout is the AttemptTimeout in effect.
-func (o Options) attemptTimeout() time.Duration {
-	if o.AttemptTimeout == 0 {
-		return DefaultAttemptTimeout
-	}
-	return o.AttemptTimeout
 }
 
 func validateAccountFilters(key string, entries []string) error {

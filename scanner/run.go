@@ -39,7 +39,7 @@ type run struct {
 	orgRoleAccount string
 	memberSTS      STSAPI // signs AssumeRole into members
 
-	listBucketsPage int64
+	listBucketsPage int64 // MaxBuckets of ListBuckets (WithListBucketsPageSize)
 
 	// stop closes to ask for a graceful stop (ScanUntil); nil never does.
 	// stopGrace is how long calls in flight may then still run.

@@ -41,7 +41,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -62,11 +61,7 @@ type Scanner struct {
 	opts   Options
 	log    *slog.Logger
 	newRun func() (clientFactory, *budget) // fresh clients and budget per scan
-	// listBucketsPage is MaxBuckets of ListBuckets; tests lower it to
-	// exercise paging without 10,000 buckets.
-	listBucketsPage int64
-	// stopGrace is StopGrace but in tests.
-	stopGrace time.Duration
+	tune   tuning                          // set by the Option arguments of New
 	// region is the region of the caller's AWS configuration (see
 	// run.configRegion).
 	region string
@@ -75,19 +70,24 @@ type Scanner struct {
 // New validates opts and prepares a scanner that reaches AWS through cfg
 // (its credentials are the caller's; its HTTP client and retryer are
 // replaced by the scan's own budgeted client and retryer). A nil logger
-// discards logs.
-func New(cfg aws.Config, opts Options, logger *slog.Logger) (*Scanner, error) {
+// discards logs. tune, if any, adjusts paging and stopping (Option).
+func New(cfg aws.Config, opts Options, logger *slog.Logger, tune ...Option) (*Scanner, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
 	if cfg.Credentials == nil {
 		return nil, fmt.Errorf("scanner: aws config has no credentials")
 	}
+	t, err := applyOptions(tune)
+	if err != nil {
+		return nil, fmt.Errorf("scanner: %w", err)
+	}
 	s := newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, opts.attemptTimeout()), b).
-			withRateLimits(opts.RateLimits).withMaxBackoff(opts.maxBackoff()), b
+		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, t.attemptTimeout), b).
+			withRateLimits(opts.RateLimits).withMaxBackoff(t.maxBackoff), b
 	})
+	s.tune = t
 	s.region = cfg.Region
 	return s, nil
 }
@@ -96,7 +96,7 @@ func newScanner(opts Options, logger *slog.Logger, newRun func() (clientFactory,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, listBucketsPage: listBucketsPageSize, stopGrace: StopGrace}
+	return &Scanner{opts: opts, log: logger.With("component", "scanner"), newRun: newRun, tune: defaultTuning()}
 }
 
 // Scan scans the organization. Cross-account object records go to sink (nil
@@ -116,10 +116,10 @@ func (s *Scanner) Scan(ctx context.Context, sink ObjectSink, progress *Progress)
 // once stop is closed, the scan starts no new work (no account, bucket,
 // check or listing page; the ListAccounts pages already underway go on, so
 // that every account in scope is named) and lets the calls in flight finish
-// for up to StopGrace; then it cancels them. It returns as Scan does, the
-// error wrapping ErrStopped, and the Result lists every account and bucket
-// not reached as failed: "not scanned: interrupted", "interrupted before
-// OP" (its next call was not started), or "interrupted during OP" (a call
+// for up to StopGrace (or WithStopGrace); then it cancels them. It returns
+// as Scan does, the error wrapping ErrStopped, and the Result lists every
+// account and bucket not reached as failed: "not scanned: interrupted",
+// "interrupted before OP" (its next call was not started), or "interrupted during OP" (a call
 // outlived the grace period). Cancelling ctx still cancels everything at once. A nil stop never
 // closes.
 func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink ObjectSink, progress *Progress) (*Result, error) {
@@ -131,10 +131,10 @@ func (s *Scanner) ScanUntil(ctx context.Context, stop <-chan struct{}, sink Obje
 	}
 	clients, b := s.newRun()
 	r := newRun(s.opts, s.log, clients, b, sink, progress)
-	r.listBucketsPage = s.listBucketsPage
-	r.stop, r.stopGrace = stop, s.stopGrace
+	r.listBucketsPage = s.tune.listBucketsPage
+	r.stop, r.stopGrace = stop, s.tune.stopGrace
 	r.configRegion = s.region
-	r.col.facts.listBucketsPage = s.listBucketsPage
+	r.col.facts.listBucketsPage = s.tune.listBucketsPage
 	return r.scan(ctx)
 }
 

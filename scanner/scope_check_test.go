@@ -34,7 +34,7 @@ faults:
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := scanEmulatorErr(t, ctx, srv, opts, nil, 0)
+	res, err := scanEmulatorErr(t, ctx, srv, opts, nil)
 	if err == nil {
 		t.Fatal("a scan whose context had ended returned no error")
 	}

@@ -1,21 +1,35 @@
 package main
 
 import (
-	"strings"
+	"context"
+	"fmt"
 
 	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/report/s3report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
-// loadReport reads REPORT, as --baseline and diff take it: a report.json
-// or a folder holding one. Reports in S3 (s3://BUCKET/KEY) are refused for
-// now: this is where a reader for them plugs in. Errors come back as they
-// are; callers make them usage errors naming their flag or argument.
+// loadReport reads a local REPORT, as --baseline and diff take it: a
+// report.json or a folder holding one (loadS3Report reads one in S3).
+// Errors come back as they are; callers make them usage errors naming
+// their flag or argument.
 func loadReport(ref string) (*report.Snapshot, error) {
-	if strings.HasPrefix(ref, "s3://") {
-		return nil, usagef("%s: reading a report from S3 is not supported yet; copy it here first (aws s3 cp %s .)", ref, ref)
-	}
 	return report.LoadSnapshot(ref)
+}
+
+// loadS3Report reads a REPORT in S3 (see s3report.Session.OpenReport for
+// the forms it takes), as untrusted as a local one.
+func loadS3Report(ctx context.Context, sess *s3report.Session, ref s3report.URL) (*report.Snapshot, error) {
+	body, at, err := sess.OpenReport(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	snap, err := report.ReadSnapshot(body)
+	if err != nil {
+		return nil, fmt.Errorf("report: read %s: %w", at, err)
+	}
+	return snap, nil
 }
 
 // compareWithBaseline compares the scan with the baseline (nil: none). It

@@ -24,6 +24,12 @@ import (
 // findings only.
 func completeDemoOrg(t *testing.T) *fakeaws.Scenario {
 	t.Helper()
+	return parseScenario(t, completeDemoYAML(t))
+}
+
+// completeDemoYAML is completeDemoOrg's scenario text.
+func completeDemoYAML(t *testing.T) string {
+	t.Helper()
 	yml := string(fakeaws.BuiltinScenarioYAML())
 	for _, lift := range [][2]string{
 		{`trust: ["222222222222"]   # not the management account: AssumeRole is denied`, `trust: ["111111111111"]`},
@@ -34,7 +40,7 @@ func completeDemoOrg(t *testing.T) *fakeaws.Scenario {
 		}
 		yml = strings.Replace(yml, lift[0], lift[1], 1)
 	}
-	return parseScenario(t, yml)
+	return yml
 }
 
 // s3As is a path-style S3 client of the real SDK signing as account.
@@ -247,7 +253,7 @@ func TestBaselineRefusedBeforeAnyCall(t *testing.T) {
 		{name: "schema 2", content: strings.Replace(reportJSON, `"schema_version": 1`, `"schema_version": 2`, 1), want: "schema_version 2, want 1"},
 		{name: "a folder without report.json", dir: true, want: "report.json: no such file or directory"},
 		{name: "missing", want: "no such file or directory"},
-		{name: "in S3", args: []string{"--baseline", "s3://reports/ownerscan/report.json"}, want: "reading a report from S3 is not supported yet"},
+		{name: "not an S3 URL", args: []string{"--baseline", "s3://Reports/ownerscan"}, want: `"Reports" is not an S3 bucket name`},
 		{name: "fail-on-new alone", args: []string{"--fail-on-new"}, want: "--fail-on-new: needs a baseline"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -347,8 +353,7 @@ func TestDiffUsage(t *testing.T) {
 
 // TestContainerFlags: a container runs without a configuration file, so
 // how the organization is reached can be given as flags; they override
-// the file and are checked like its keys. Reports to S3 are refused
-// plainly until they are supported.
+// the file and are checked like its keys.
 func TestContainerFlags(t *testing.T) {
 	path := writeFile(t, "scenario.yaml", externalIDScenario)
 	cfg := writeFile(t, "config.yaml", "member_role_name: WrongRole\n")
@@ -364,7 +369,7 @@ func TestContainerFlags(t *testing.T) {
 		{[]string{"--member-role-name", "bad name!"}, "ownerscan: --member-role-name: "},
 		{[]string{"--organization-role-arn", "arn:aws:iam::1:role/x"}, "ownerscan: --organization-role-arn: "},
 		{[]string{"--external-id", "x"}, "ownerscan: --external-id: "},
-		{[]string{"--out", "s3://reports/ownerscan"}, "ownerscan: --out: writing reports to S3 is not supported yet"},
+		{[]string{"--out", "s3://reports/a//b"}, "ownerscan: --out: \"s3://reports/a//b\": the key has an empty segment"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"scan", "--quiet"}, tc.args...)...)
 		if code != exitUsage || !strings.HasPrefix(stderr, tc.want) {

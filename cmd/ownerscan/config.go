@@ -44,6 +44,11 @@ type Config struct {
 	OutputFormats            []report.Format
 	Baseline                 string                   // REPORT to compare each scan with
 	Readiness                scanner.ReadinessOptions // readiness.*
+	// Reports in S3 (output.s3): the account that must own the bucket
+	// ("" the caller's) and the KMS key to encrypt with ("" the
+	// bucket's default encryption).
+	OutputS3ExpectedBucketOwner string
+	OutputS3KMSKeyID            string
 
 	// origin says where each key path ("objects.mode", "regions[2]") got
 	// its value, so that Validate can name the file line or the flag.

@@ -55,6 +55,10 @@ var configSchema = []configKey{
 	{name: "output", children: []configKey{
 		{name: "dir", decode: stringValue(func(c *Config) *string { return &c.OutputDir })},
 		{name: "formats", decode: formatList},
+		{name: "s3", children: []configKey{
+			{name: "expected_bucket_owner", decode: stringValue(func(c *Config) *string { return &c.OutputS3ExpectedBucketOwner })},
+			{name: "kms_key_id", decode: stringValue(func(c *Config) *string { return &c.OutputS3KMSKeyID })},
+		}},
 	}},
 	{name: "baseline", decode: stringValue(func(c *Config) *string { return &c.Baseline })},
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/report/s3report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
@@ -25,6 +26,11 @@ var (
 	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2 to 1224 long (above regexp's repeat limit)
 	roleARNRe     = regexp.MustCompile(`^arn:([a-z0-9-]+):iam::([0-9]{12}):role/(.+)$`)
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	// kmsKeyRe: the forms S3 takes for SSEKMSKeyId, those of KMS's KeyId
+	// (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html#API_DescribeKey_RequestSyntax):
+	// a key ID (multi-Region: mrk-), a key ARN, an alias name or an alias
+	// ARN.
+	kmsKeyRe = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/(mrk-)?[0-9a-f-]{32,36}|alias/[A-Za-z0-9/_-]{1,250})|alias/[A-Za-z0-9/_-]{1,250}|(mrk-)?[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 )
 
 // partitions are the values of the partition key ("" too: the caller's).
@@ -121,13 +127,24 @@ func (c *Config) Validate() error {
 	if strings.ContainsRune(c.OutputDir, 0) {
 		return c.errAt("output.dir", "contains a NUL byte")
 	}
-	if strings.HasPrefix(c.OutputDir, "s3://") {
-		// Until reports can be written to S3, a folder named "s3:" in the
-		// working directory would be a silent surprise.
-		return c.errAt("output.dir", "writing reports to S3 is not supported yet; give a local folder")
+	if s3report.IsURL(c.OutputDir) {
+		if _, err := s3report.ParseURL(c.OutputDir); err != nil {
+			return c.errAt("output.dir", "%v", err)
+		}
 	}
 	if strings.ContainsRune(c.Baseline, 0) {
 		return c.errAt("baseline", "contains a NUL byte")
+	}
+	if s3report.IsURL(c.Baseline) {
+		if _, err := s3report.ParseURL(c.Baseline); err != nil {
+			return c.errAt("baseline", "%v", err)
+		}
+	}
+	if o := c.OutputS3ExpectedBucketOwner; o != "" && !accountIDRe.MatchString(o) {
+		return c.errAt("output.s3.expected_bucket_owner", "%q is not an account ID (12 digits)", o)
+	}
+	if k := c.OutputS3KMSKeyID; k != "" && !kmsKeyRe.MatchString(k) {
+		return c.errAt("output.s3.kms_key_id", "%q is not a KMS key ID, key ARN, alias name (alias/NAME) or alias ARN", k)
 	}
 	if len(c.OutputFormats) == 0 {
 		return c.errAt("output.formats", "needs at least one format (%s)", formatNames())

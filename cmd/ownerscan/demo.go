@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -32,6 +31,13 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 	setup, cfg, err := f.setup(ctx, a, fs)
 	if err != nil {
 		return err
+	}
+	// The demo's organization, and its S3, live in this process only.
+	if setup.outS3 != nil {
+		return &usageError{cfg.errAt("output.dir", "demo writes its reports to a local folder; scan writes them to S3")}
+	}
+	if setup.baselineS3 != nil {
+		return &usageError{cfg.errAt("baseline", "demo reads a baseline from a local report; scan reads one from S3")}
 	}
 	sc, err := a.loadScenario(ctx, *scenarioPath)
 	if err != nil {
@@ -70,17 +76,21 @@ func (a *app) demoCommand(ctx context.Context, args []string) error {
 
 	res, times, err := a.executeScan(ctx, awsCfg, setup)
 	if setup.stats && res != nil {
-		counters := srv.Emulator.Counters()
-		latency := time.Duration(sc.Faults.Latency)
-		a.printStats(statsLine{
-			Calls:      counters.Total,
-			MinCalls:   res.Calls.MinCalls,
+		line := statsLine{
+			Calls:      srv.Emulator.Counters().Total,
 			WallS:      times.scan.Seconds(),
 			ReportS:    times.reports.Seconds(),
-			BoundS:     latencyBound(latency, res.Calls.CriticalPath, counters.Total, setup.opts.Concurrency).Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
-		})
+		}
+		// The minimum and the bound come from the emulator's own contents,
+		// never from what the scan recorded of itself.
+		if m, merr := srv.Emulator.Minimum(scanShape(setup.opts, sc.ManagementAccount, "")); merr == nil {
+			line.setMinimum(m, setup.opts.Concurrency)
+		} else {
+			line.setOwnCount(res)
+		}
+		a.printStats(line)
 	}
 	return a.demoVerdict(err, res, setup)
 }

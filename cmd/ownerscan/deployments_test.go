@@ -208,8 +208,8 @@ func TestDeploymentsAsDocumented(t *testing.T) {
 			if c.ByOperation["AssumeRole"] != assumes {
 				t.Errorf("AssumeRole %d, want %d: %v", c.ByOperation["AssumeRole"], assumes, c.ByOperation)
 			}
-			if r.stats.Calls != c.Total || r.stats.Calls != r.stats.MinCalls {
-				t.Errorf("calls %d, min_calls %d, emulator counted %d", r.stats.Calls, r.stats.MinCalls, c.Total)
+			if r.stats.Calls != c.Total || r.stats.Calls != r.stats.MinCalls || r.stats.MinCallsFrom != minFromEmulator {
+				t.Errorf("calls %d, min_calls %d (from %s), emulator counted %d", r.stats.Calls, r.stats.MinCalls, r.stats.MinCallsFrom, c.Total)
 			}
 			if r.doc.Organization.Partition != d.partition {
 				t.Errorf("partition %q", r.doc.Organization.Partition)

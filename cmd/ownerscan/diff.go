@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/ownerscan/ownerscan/report"
+	"github.com/ownerscan/ownerscan/report/s3report"
 )
 
 // Output formats of diff.
@@ -21,14 +24,17 @@ const (
 // reports already written. It exits 1 when NEW has findings OLD has not
 // (at or above --fail-on), like scan --fail-on-new, and 2 when either is not
 // a report or they are of two organizations.
-func (a *app) diffCommand(_ context.Context, args []string) error {
+func (a *app) diffCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	format := fs.String("format", diffText, "output `FORMAT`: text (for people) or json (for tools)")
 	failOnFlag := fs.String("fail-on", "low", "exit 1 when a new finding is at or above this `SEVERITY`: low, medium, high or critical")
+	owner := fs.String("expected-bucket-owner", "", "reports in S3: the `ACCOUNT` that must own their bucket (default: the account of the credentials)")
 	paths, err := a.parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(a.stdout, "Arguments: OLD_REPORT NEW_REPORT, each a report.json or the folder holding one;")
-		fmt.Fprintln(a.stdout, "flags may come before or after them. Exit 0: nothing new; 1: new findings; 2: not reports, or two organizations.")
+		fmt.Fprintln(a.stdout, "Arguments: OLD_REPORT NEW_REPORT, each a report.json or the folder holding one, or in S3")
+		fmt.Fprintln(a.stdout, "s3://BUCKET/KEY of a report.json, a latest.json, or a prefix holding either (AWS credentials")
+		fmt.Fprintln(a.stdout, "from the default chain); flags may come before or after them.")
+		fmt.Fprintln(a.stdout, "Exit 0: nothing new; 1: new findings; 2: not reports, or two organizations.")
 	}
 	if err != nil {
 		return err
@@ -43,11 +49,15 @@ func (a *app) diffCommand(_ context.Context, args []string) error {
 	if err != nil {
 		return usagef("--fail-on: %v", err)
 	}
-	old, err := loadReport(paths[0])
+	if *owner != "" && !accountIDRe.MatchString(*owner) {
+		return usagef("--expected-bucket-owner: %q is not an account ID (12 digits)", *owner)
+	}
+	reader := &reportReader{opts: s3report.Options{ExpectedBucketOwner: *owner}}
+	old, err := reader.load(ctx, paths[0])
 	if err != nil {
 		return usagef("diff: OLD_REPORT: %v", err)
 	}
-	cur, err := loadReport(paths[1])
+	cur, err := reader.load(ctx, paths[1])
 	if err != nil {
 		return usagef("diff: NEW_REPORT: %v", err)
 	}
@@ -73,6 +83,34 @@ func (a *app) diffCommand(_ context.Context, args []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// reportReader reads diff's reports, local or in S3; the AWS configuration
+// and the S3 session are set up for the first report in S3 only.
+type reportReader struct {
+	opts s3report.Options
+	sess *s3report.Session
+}
+
+func (r *reportReader) load(ctx context.Context, ref string) (*report.Snapshot, error) {
+	if !s3report.IsURL(ref) {
+		return loadReport(ref)
+	}
+	u, err := s3report.ParseURL(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.sess == nil {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws configuration: %v", err)
+		}
+		if err := checkCallerRegion(awsCfg.Region); err != nil {
+			return nil, err
+		}
+		r.sess = s3report.NewSession(awsCfg, r.opts)
+	}
+	return loadS3Report(ctx, r.sess, u)
 }
 
 // diffHeader names the organization and the two reports for the text form.

@@ -149,7 +149,7 @@ func TestDemoStats(t *testing.T) {
 // TestDemoStatsBound: with latency the bound is positive, and it is a lower
 // bound: no scan beats it.
 func TestDemoStatsBound(t *testing.T) {
-	scenario := writeFile(t, "scenario.yaml", `
+	const yml = `
 management_account: "111111111111"
 accounts:
   - {id: "111111111111", name: Mgmt}
@@ -161,7 +161,8 @@ generate:
   foreign_fraction: 0.01
 faults:
   latency: 10ms
-`)
+`
+	scenario := writeFile(t, "scenario.yaml", yml)
 	out := t.TempDir()
 	code, stdout, stderr := runCLI(t, "demo", "--scenario", scenario, "--out", out, "--quiet", "--stats", "--concurrency", "4")
 	if code != exitFindings {
@@ -171,8 +172,13 @@ faults:
 	if st.BoundS <= 0 {
 		t.Fatalf("bound_s %v, want > 0 with 10ms latency", st.BoundS)
 	}
-	if want := float64(st.Calls) * 0.010 / 4; st.BoundS < want-0.001 {
-		t.Errorf("bound_s %v < calls x L / concurrency = %v", st.BoundS, want)
+	// The bound is the emulator's: its minimum, never the calls made (a
+	// scan making needless calls must not loosen its own bound).
+	if st.MinCallsFrom != "emulator" {
+		t.Errorf("min_calls_from %q, want emulator", st.MinCallsFrom)
+	}
+	if want := float64(st.MinCalls) * 0.010 / 4; st.BoundS < want-0.001 {
+		t.Errorf("bound_s %v < min_calls x L / concurrency = %v", st.BoundS, want)
 	}
 	if st.WallS < st.BoundS {
 		t.Errorf("wall_s %v beat the lower bound %v", st.WallS, st.BoundS)
@@ -180,8 +186,13 @@ faults:
 	if st.Calls != st.MinCalls {
 		t.Errorf("calls %d, min_calls %d: without faults a scan makes exactly the minimum", st.Calls, st.MinCalls)
 	}
-	if doc := readReport(t, out); st.Objects != doc.Summary.ObjectsScanned || st.Objects == 0 {
-		t.Errorf("objects %d, report.json objects_scanned %d", st.Objects, doc.Summary.ObjectsScanned)
+	// The versions the emulator holds in the buckets a scan lists (those
+	// not enforced), counted from its own state: not the scan's count.
+	if want := versionsToList(t, yml); st.Objects != want || want == 0 {
+		t.Errorf("objects %d, want the %d versions the emulator holds in buckets not enforced", st.Objects, want)
+	}
+	if doc := readReport(t, out); doc.Summary.ObjectsScanned != st.Objects {
+		t.Errorf("report.json objects_scanned %d, --stats objects %d", doc.Summary.ObjectsScanned, st.Objects)
 	}
 }
 

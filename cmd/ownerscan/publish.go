@@ -30,6 +30,66 @@ const (
 // errAbandoned is returned by publish once the run was abandoned.
 var errAbandoned = errors.New("the reports of this run were abandoned")
 
+// publisher carries one run's reports to where they go: a local folder
+// (publication) or S3 (s3Publication). It is the scanner's object sink
+// (objects.csv streams through it while the scan runs), and it is shared
+// by the run and the signal watcher: a second signal must learn,
+// truthfully, whether the reports of this run are in place.
+type publisher interface {
+	scanner.ObjectSink
+	// streamFailure is the first failed write of objects.csv, if any.
+	streamFailure() error
+	// publish writes every report of doc and puts them in place, report.json
+	// last; it returns the report files of other formats it removed.
+	publish(doc *report.Document) (retired []string, err error)
+	// discard gives up this run's reports: the run has nothing to report.
+	discard()
+	// abandonForExit is what a second signal does, and says what it left.
+	abandonForExit() string
+	// kept says what the destination holds when this run wrote nothing.
+	kept() string
+	// location is where this run's reports go; reportJSON its report.json.
+	location() string
+	reportJSON() string
+}
+
+var _ publisher = (*publication)(nil)
+
+// publishGuard is what a publisher shares with the signal watcher, under
+// its lock: how far the run's reports have gone, and objects.csv's first
+// failed write.
+type publishGuard struct {
+	mu      sync.Mutex
+	state   publishState
+	sinkErr error
+}
+
+// writeObject streams rec with write, unless the run was abandoned. The
+// first failure (a full disk, a refused upload) is logged at once with
+// what, so that its cause leads stderr: the scanner then stops, and what
+// it logs about calls cut short follows from it.
+func (g *publishGuard) writeObject(logger *slog.Logger, what string, write func(scanner.ObjectRecord) error, rec scanner.ObjectRecord) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state == publishAbandoned {
+		return errAbandoned
+	}
+	err := write(rec)
+	if err != nil && g.sinkErr == nil {
+		g.sinkErr = err
+		logger.Error(what, "error", err.Error())
+	}
+	return err
+}
+
+// streamFailure is the first failed write to objects.csv, if any: the
+// reports of such a run cannot be whole.
+func (g *publishGuard) streamFailure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sinkErr
+}
+
 // publication carries one run's reports into the output folder, and is
 // shared by the run and the signal watcher: a second signal must learn,
 // truthfully, whether the reports of this run are in place, and must never
@@ -41,39 +101,17 @@ type publication struct {
 	dir     string
 	formats []report.Format
 	logger  *slog.Logger
+	objects *report.ObjectsCSV // nil when objects.csv is not wanted; set before the scan
 
-	mu      sync.Mutex
-	state   publishState
-	objects *report.ObjectsCSV // nil when objects.csv is not wanted
-	sinkErr error              // first failed write to objects.csv
+	publishGuard
 }
 
-// WriteObject streams one record to objects.csv. The first failure (a full
-// disk, say) is logged at once, so that its cause leads stderr: the scanner
-// then stops, and what it logs about calls cut short follows from it.
+// WriteObject streams one record to objects.csv.
 func (p *publication) WriteObject(rec scanner.ObjectRecord) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.objects == nil {
 		return nil
 	}
-	if p.state == publishAbandoned {
-		return errAbandoned
-	}
-	err := p.objects.WriteObject(rec)
-	if err != nil && p.sinkErr == nil {
-		p.sinkErr = err
-		p.logger.Error("cannot write objects.csv; stopping the scan", "error", err.Error())
-	}
-	return err
-}
-
-// streamFailure is the first failed write to objects.csv, if any: the
-// reports of such a run cannot be whole.
-func (p *publication) streamFailure() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.sinkErr
+	return p.writeObject(p.logger, "cannot write objects.csv; stopping the scan", p.objects.WriteObject, rec)
 }
 
 // publish writes every report of doc to its temporary file, then, unless
@@ -159,6 +197,10 @@ func (p *publication) abandonForExit() string {
 	p.abandonLocked()
 	return "no new report; " + keptReports(p.dir)
 }
+
+func (p *publication) kept() string       { return keptReports(p.dir) }
+func (p *publication) location() string   { return p.dir }
+func (p *publication) reportJSON() string { return filepath.Join(p.dir, report.ReportJSONFile) }
 
 // keptReports says what the output folder holds when a run wrote nothing:
 // an earlier run's reports, untouched, or no report at all.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -32,19 +33,25 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if setup.outDir == "" {
-		setup.outDir = "ownerscan-report-" + a.now().Format("20060102-150405")
-	}
-	// The output folder is checked before any API call: a folder that cannot
-	// be written is a usage error, not a scan thrown away at the end.
-	if err := report.EnsureDir(setup.outDir); err != nil {
-		return &usageError{cfg.errAt("output.dir", "%v", err)}
+	if setup.outS3 == nil {
+		if setup.outDir == "" {
+			setup.outDir = "ownerscan-report-" + a.now().Format("20060102-150405")
+		}
+		// The output folder is checked before any API call: a folder that
+		// cannot be written is a usage error, not a scan thrown away at the
+		// end.
+		if err := report.EnsureDir(setup.outDir); err != nil {
+			return &usageError{cfg.errAt("output.dir", "%v", err)}
+		}
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return usagef("aws configuration: %v", err)
 	}
 	if err := checkCallerRegion(awsCfg.Region); err != nil {
+		return err
+	}
+	if err := a.prepareS3(ctx, awsCfg, setup, cfg); err != nil {
 		return err
 	}
 	// With --stats against an emulator (`ownerscan emulate`), the calls are
@@ -59,20 +66,33 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 	if setup.stats && res != nil {
 		line := statsLine{
 			Calls:      -1,
-			MinCalls:   res.Calls.MinCalls,
 			WallS:      times.scan.Seconds(),
 			ReportS:    times.reports.Seconds(),
 			PeakRSSMiB: peakRSSMiB(),
 			Objects:    res.Summary.ObjectsScanned,
 		}
+		line.setOwnCount(res)
 		if callsBefore >= 0 {
 			if n, ok := emulatorCalls(ctx, *awsCfg.BaseEndpoint); ok {
 				line.Calls = n - callsBefore
+			}
+			if m, ok := a.emulatorMinimumOf(ctx, awsCfg, setup.opts); ok {
+				line.setMinimum(m, setup.opts.Concurrency)
 			}
 		}
 		a.printStats(line)
 	}
 	return err
+}
+
+// emulatorMinimumOf asks the emulator behind awsCfg for the minimum of the
+// scan just made (the caller named by its access key).
+func (a *app) emulatorMinimumOf(ctx context.Context, awsCfg aws.Config, opts scanner.Options) (fakeaws.Minimum, bool) {
+	creds, err := awsCfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fakeaws.Minimum{}, false
+	}
+	return emulatorMinimum(ctx, *awsCfg.BaseEndpoint, scanShape(opts, "", creds.AccessKeyID))
 }
 
 // executeScan is the scan path shared by scan and demo: scanner, streamed
@@ -87,36 +107,15 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 // cannot be written (see report.Staged.Commit).
 func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSetup) (*scanner.Result, runTimes, error) {
 	logger := setup.logger.With("component", "cli")
+	pub, closePub, err := openPublisher(setup, logger)
+	if err != nil {
+		return nil, runTimes{}, err
+	}
+	defer closePub()
 	s, err := scanner.New(awsCfg, setup.opts, setup.logger)
 	if err != nil {
 		return nil, runTimes{}, &usageError{fmt.Errorf("config: %w", err)}
 	}
-	// One run at a time per output folder, checked before any API call:
-	// two runs renaming files into one folder would mix their reports.
-	unlock, err := report.LockDir(setup.outDir)
-	if err != nil {
-		if errors.Is(err, report.ErrDirInUse) {
-			return nil, runTimes{}, usagef("output folder %s is in use by another ownerscan run; wait for it or choose another --out", setup.outDir)
-		}
-		return nil, runTimes{}, usagef("output folder %s: %v", setup.outDir, err)
-	}
-	defer unlock()
-	// Holding the lock, no other run is writing here: what temporary files
-	// there are, a killed run left.
-	if removed, err := report.RemoveDeadRunFiles(setup.outDir); err != nil {
-		logger.Warn("could not remove files a killed run left in the output folder", "error", err.Error())
-	} else if len(removed) > 0 {
-		logger.Info("removed files a killed run left in the output folder", "folder", setup.outDir, "files", removed)
-	}
-
-	pub := &publication{dir: setup.outDir, formats: setup.formats, logger: logger}
-	if wantsFile(setup.formats, report.ObjectsCSVFile) {
-		pub.objects, err = report.NewObjectsCSV(setup.outDir)
-		if err != nil {
-			return nil, runTimes{}, fmt.Errorf("%w: start objects.csv: %v; %s", errNoReport, err, keptReports(setup.outDir))
-		}
-	}
-	defer pub.discard() // after a commit this removes nothing
 
 	// The first signal closes stop (a graceful stop, see ScanUntil); the
 	// watch goes on until the reports are written, so that a second signal
@@ -139,7 +138,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		if scanErr == nil {
 			scanErr = errors.New("scanner returned no result")
 		}
-		return nil, times, fmt.Errorf("%w: scan: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+		return nil, times, fmt.Errorf("%w: scan: %v; %s", errNoReport, scanErr, pub.kept())
 	}
 	if errors.Is(scanErr, scanner.ErrOrganizationMismatch) {
 		// Found before any account was scanned: nothing to report, and the
@@ -154,19 +153,19 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		// The scan stopped for it; its cause, not what stopping cut short,
 		// is the one line to print.
 		pub.discard()
-		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, pub.kept())
 	}
 	if len(res.Accounts) == 0 && (scanErr != nil || wasInterrupted) {
 		pub.discard()
 		if wasInterrupted {
-			return res, times, fmt.Errorf("%w: interrupted before the scan listed any account; %s", errStoppedEarly, keptReports(setup.outDir))
+			return res, times, fmt.Errorf("%w: interrupted before the scan listed any account; %s", errStoppedEarly, pub.kept())
 		}
-		return res, times, fmt.Errorf("%w: the scan failed before it listed any account: %v; %s", errNoReport, scanErr, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: the scan failed before it listed any account: %v; %s", errNoReport, scanErr, pub.kept())
 	}
 	cmp, err := compareWithBaseline(setup.baseline, res)
 	if err != nil {
 		pub.discard()
-		return res, times, fmt.Errorf("%w: compare with the baseline: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: compare with the baseline: %v; %s", errNoReport, err, pub.kept())
 	}
 
 	// Every report of this run lands with report.json renamed last (the
@@ -178,14 +177,14 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	times.reports = a.now().Sub(reportsStarted)
 	switch {
 	case errors.Is(err, errAbandoned):
-		return res, times, fmt.Errorf("%w: interrupted twice; %s", errStoppedEarly, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: interrupted twice; %s", errStoppedEarly, pub.kept())
 	case errors.Is(err, report.ErrNotSynced):
 		logger.Warn("reports written, but a crash now could lose them", "error", err.Error())
 	case err != nil:
-		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, keptReports(setup.outDir))
+		return res, times, fmt.Errorf("%w: %v; %s", errNoReport, err, pub.kept())
 	}
 	for _, name := range retired {
-		logger.Info("removed a report file of an earlier run in another format", "file", filepath.Join(setup.outDir, name))
+		logger.Info("removed a report file of an earlier run in another format", "file", filepath.Join(pub.location(), name))
 	}
 	if cmp != nil {
 		// What changed leads: it is what a nightly run is read for.
@@ -194,17 +193,17 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 		}
 		fmt.Fprintln(a.stdout)
 	}
-	if err := report.WriteSummary(a.stdout, res, setup.outDir); err != nil {
+	if err := report.WriteSummary(a.stdout, res, pub.location()); err != nil {
 		return res, times, fmt.Errorf("write summary: %w", err)
 	}
 
 	switch {
 	case wasInterrupted:
-		return res, times, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, setup.outDir)
+		return res, times, fmt.Errorf("%w: partial reports written to %s, marked incomplete", errInterrupted, pub.location())
 	case scanErr != nil:
-		return res, times, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, setup.outDir)
+		return res, times, fmt.Errorf("%w: %v (reports written to %s, marked incomplete)", errIncomplete, scanErr, pub.location())
 	case !res.Complete:
-		return res, times, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), filepath.Join(setup.outDir, report.ReportJSONFile))
+		return res, times, fmt.Errorf("%w: %s; see %s", errIncomplete, incompleteBecause(res), pub.reportJSON())
 	case hasFindingAtOrAbove(res.Findings, setup.failOn, setup.failOnNew):
 		return res, times, errFindings
 	}

@@ -370,7 +370,7 @@ func checkContainerCommand(t *testing.T, command string) {
 	var f scanFlags
 	f.register(fs)
 	flags := regexp.MustCompile(`--[a-z-]+`).FindAllString(command, -1)
-	for _, want := range []string{"--out", "--member-role-name", "--organization-role-arn", "--external-id"} {
+	for _, want := range []string{"--out", "--baseline", "--fail-on-new", "--member-role-name", "--organization-role-arn", "--external-id"} {
 		if !slices.Contains(flags, want) {
 			t.Errorf("the task command %s lacks %s", command, want)
 		}
@@ -380,8 +380,10 @@ func checkContainerCommand(t *testing.T, command string) {
 			t.Errorf("the task command passes %s, which scan does not know", fl)
 		}
 	}
-	if !strings.Contains(command, "s3://${ReportBucket}/${ReportPrefix}") {
-		t.Errorf("the task does not write to its report bucket: %s", command)
+	// The README's nightly recipe: the same location for the reports and
+	// the baseline (latest.json of the previous complete night).
+	if !strings.Contains(command, "--out s3://${ReportBucket}/${ReportPrefix} --baseline s3://${ReportBucket}/${ReportPrefix} ") {
+		t.Errorf("the task does not write to its report bucket and compare with its previous night: %s", command)
 	}
 }
 

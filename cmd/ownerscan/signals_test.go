@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
@@ -225,8 +226,9 @@ func TestEmulate(t *testing.T) {
 }
 
 // TestScanStatsAgainstEmulate: `scan --stats` reads the call count from the
-// emulator's counters, so the performance figures can be taken with the
-// emulator in its own process.
+// emulator's counters and the minimum from the emulator's own contents, so
+// the performance figures can be taken with the emulator in its own
+// process.
 func TestScanStatsAgainstEmulate(t *testing.T) {
 	srv := startEmulator(t, parseScenario(t, aclsEnabledOnly))
 	code, stdout, stderr := runCLI(t, "scan", "--out", filepath.Join(t.TempDir(), "r"), "--quiet", "--stats")
@@ -234,7 +236,21 @@ func TestScanStatsAgainstEmulate(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	st := lastStatsLine(t, stdout)
-	if st.Calls != srv.Emulator.Counters().Total || st.Calls != st.MinCalls {
-		t.Errorf("calls %d, min_calls %d, emulator counted %d", st.Calls, st.MinCalls, srv.Emulator.Counters().Total)
+	if st.Calls != srv.Emulator.Counters().Total || st.Calls != st.MinCalls || st.MinCallsFrom != minFromEmulator {
+		t.Errorf("calls %d, min_calls %d (from %s), emulator counted %d", st.Calls, st.MinCalls, st.MinCallsFrom, srv.Emulator.Counters().Total)
+	}
+}
+
+// TestScanStatsWithoutEmulator: against an endpoint that is no emulator
+// (here: none answers the emulator's endpoints), `scan --stats` says its
+// minimum is the scan's own count, and gives no bound.
+func TestScanStatsWithoutEmulator(t *testing.T) {
+	line := statsLine{}
+	line.setOwnCount(&scanner.Result{Calls: scanner.CallStats{MinCalls: 42, CriticalPath: 7}})
+	if line.MinCalls != 42 || line.MinCallsFrom != minFromScan || line.BoundS != 0 {
+		t.Errorf("stats %+v, want min_calls 42 from the scan, no bound", line)
+	}
+	if m, ok := emulatorMinimum(t.Context(), "http://127.0.0.1:9", fakeaws.ScanShape{}); ok {
+		t.Errorf("a closed port answered a minimum: %+v", m)
 	}
 }

@@ -9,25 +9,45 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
+	"github.com/ownerscan/ownerscan/scanner"
 )
 
-// statsLine is the last line `demo --stats` prints (DESIGN.md "Performance
-// model"): the calls the emulator counted, the minimum for the scenario,
-// the wall time of the scan, its lower bound from latency and concurrency,
-// the peak resident memory of the process, and the object versions scanned.
+// statsLine is the last line `demo --stats` and `scan --stats` print
+// (README "--stats"): the calls the emulator counted, the minimum for the
+// scenario and where it comes from, the wall time of the scan, its lower
+// bound from latency and concurrency, the peak resident memory of the
+// process, and the object versions scanned.
 type statsLine struct {
-	Calls      int64   `json:"calls"`
-	MinCalls   int64   `json:"min_calls"`
-	WallS      float64 `json:"wall_s"`
-	BoundS     float64 `json:"bound_s"`
-	PeakRSSMiB float64 `json:"peak_rss_mib"`
-	Objects    int64   `json:"objects"`
+	Calls    int64 `json:"calls"`
+	MinCalls int64 `json:"min_calls"`
+	// MinCallsFrom says who computed MinCalls: "emulator" (from its own
+	// contents, independently of the scan) or "scan" (the scan's own
+	// count; against AWS nothing else exists to hold it to).
+	MinCallsFrom string  `json:"min_calls_from"`
+	WallS        float64 `json:"wall_s"`
+	BoundS       float64 `json:"bound_s"`
+	PeakRSSMiB   float64 `json:"peak_rss_mib"`
+	Objects      int64   `json:"objects"`
 	// CPUS is the user+system CPU time of the whole process (emulator
 	// included for demo), for comparing wall time with CPU-bound work.
 	CPUS float64 `json:"cpu_s"`
 	// ReportS is the wall time of writing the report files (all formats
 	// but the streamed objects.csv, which is written during the scan).
 	ReportS float64 `json:"report_s"`
+}
+
+// setMinimum takes the minimum and the bound from the emulator's Minimum.
+func (s *statsLine) setMinimum(m fakeaws.Minimum, concurrency int) {
+	s.MinCalls, s.MinCallsFrom = m.Calls, minFromEmulator
+	s.BoundS = latencyBound(m.Latency, m.CriticalPath, m.Calls, concurrency).Seconds()
+}
+
+// setOwnCount takes the minimum from the scan's own count: no bound, since
+// nothing independent backs it.
+func (s *statsLine) setOwnCount(res *scanner.Result) {
+	s.MinCalls, s.MinCallsFrom, s.BoundS = res.Calls.MinCalls, minFromScan, 0
 }
 
 // latencyBound is the lower bound on the wall time of a scan (DESIGN.md

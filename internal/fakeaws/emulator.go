@@ -43,6 +43,7 @@ type Emulator struct {
 	org      *organization
 	faults   *faults
 	counters *counters
+	refused  refusals // calls denied for good, for Minimum
 	now      func() time.Time
 	requests atomic.Uint64
 }
@@ -126,6 +127,7 @@ type request struct {
 	service   string // s3 | sts | organizations
 	operation string
 	bucket    string
+	key       string     // S3 object key, "" for bucket and account calls
 	body      []byte     // STS and Organizations only
 	form      url.Values // STS only
 	sig       *sigV4
@@ -136,6 +138,10 @@ type request struct {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == CountersPath && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
 		e.serveCounters(w)
+		return
+	}
+	if r.URL.Path == MinimumPath && r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
+		e.serveMinimum(w, r)
 		return
 	}
 	w.Header().Set("x-amz-request-id", e.requestID())
@@ -160,6 +166,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		acct = req.principal.AccountID
 	}
 	e.counters.add(req.operation, acct)
+	sw := &statusWriter{ResponseWriter: w}
+	defer e.noteRefusal(sw, req)
+	w = sw
 
 	caller, aerr := e.authenticate(r, req, sigErr)
 	if aerr != nil {
@@ -228,7 +237,7 @@ func guessService(r *http.Request) string {
 func (e *Emulator) classify(r *http.Request, req *request) error {
 	switch req.service {
 	case "s3":
-		req.operation, req.bucket, _ = classifyS3(r)
+		req.operation, req.bucket, req.key = classifyS3(r)
 		return nil
 	case "sts", "organizations":
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))

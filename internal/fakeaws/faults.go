@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"path"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ var errConnectionReset = errors.New("connection reset injected")
 type faults struct {
 	spec  FaultsSpec
 	draws atomic.Uint64
+	burst burstCounter // for ThrottleSpec.Burst
 }
 
 func newFaults(spec FaultsSpec) *faults { return &faults{spec: spec} }
@@ -84,21 +86,45 @@ func (f *faults) reset(operation string) bool {
 	return r != nil && f.hit(r.Rate, r.Operations, operation)
 }
 
-func (f *faults) throttle(operation string) bool {
+// throttle decides whether to throttle a call; request identifies it for
+// a burst (computed only when the spec has one).
+func (f *faults) throttle(operation string, request func() uint64) bool {
 	t := f.spec.Throttle
-	return t != nil && f.hit(t.Rate, t.Operations, operation)
+	if t == nil {
+		return false
+	}
+	if t.Burst > 0 {
+		if len(t.Operations) > 0 && !slices.Contains(t.Operations, operation) {
+			return false
+		}
+		if f.burst.arrival(request()) <= t.Burst {
+			return true
+		}
+		if t.Rate <= 0 {
+			return false
+		}
+	}
+	return f.hit(t.Rate, t.Operations, operation)
 }
 
 // denied reports whether a deny rule matches the call.
-func (f *faults) denied(account, bucket, operation string) bool {
+func (f *faults) denied(account, bucket, key, operation string) bool {
 	for _, d := range f.spec.Deny {
 		if (d.Account == "" || d.Account == account) &&
 			(d.Bucket == "" || d.Bucket == bucket) &&
-			(d.Operation == "" || d.Operation == operation) {
+			(d.Operation == "" || d.Operation == operation) &&
+			(d.Object == "" || key != "" && objectNameMatches(d.Object, key)) {
 			return true
 		}
 	}
 	return false
+}
+
+// objectNameMatches matches a glob (path.Match syntax) against the name
+// of an object: its key after the last slash.
+func objectNameMatches(glob, key string) bool {
+	ok, _ := path.Match(glob, path.Base(key))
+	return ok
 }
 
 // applyFaults runs the fault pipeline for an authenticated call: latency,
@@ -113,10 +139,10 @@ func (e *Emulator) applyFaults(w http.ResponseWriter, r *http.Request, req *requ
 		resetConnection(w)
 		return errConnectionReset
 	}
-	if f.throttle(req.operation) {
+	if f.throttle(req.operation, func() uint64 { return requestIdentity(r, req, c) }) {
 		return throttleErr(req.service)
 	}
-	if len(f.spec.Deny) > 0 && f.denied(e.targetAccount(req, c), req.bucket, req.operation) {
+	if len(f.spec.Deny) > 0 && f.denied(e.targetAccount(req, c), req.bucket, req.key, req.operation) {
 		return denyErr(req.service)
 	}
 	return nil

@@ -83,6 +83,7 @@ faults:
     - {account: "333333333333", operation: AssumeRole}
     - {bucket: b-bucket, operation: GetBucketAcl}
     - {account: "111111111111", operation: ListRoots}
+    - {operation: PutObject, object: "*.json"}
 `))
 	ctx := context.Background()
 	mgmt := coreAccountConfig(t, srv, "111111111111")
@@ -98,9 +99,18 @@ faults:
 	if code := coreErrCode(t, err); code != "AccessDeniedException" {
 		t.Errorf("ListRoots: %s", code)
 	}
-	_, err = coreS3(coreAccountConfig(t, srv, "222222222222")).GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("b-bucket")})
+	b := coreS3(coreAccountConfig(t, srv, "222222222222"))
+	_, err = b.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("b-bucket")})
 	if code, st := coreErrCode(t, err), coreHTTPStatus(err); code != "AccessDenied" || st != 403 {
 		t.Errorf("GetBucketAcl: %s %d", code, st)
+	}
+	// object: the glob matches the object's name, whatever folder it is in.
+	_, err = b.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b-bucket"), Key: aws.String("runs/1/report.json"), Body: strings.NewReader("{}")})
+	if code, st := coreErrCode(t, err), coreHTTPStatus(err); code != "AccessDenied" || st != 403 {
+		t.Errorf("PutObject of a denied name: %s %d", code, st)
+	}
+	if _, err := b.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b-bucket"), Key: aws.String("runs/1/report.json.csv"), Body: strings.NewReader("x")}); err != nil {
+		t.Errorf("PutObject of another name: %v", err)
 	}
 }
 

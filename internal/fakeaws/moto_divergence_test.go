@@ -3,6 +3,7 @@ package fakeaws_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -142,6 +143,40 @@ var divergenceProbes = []divergenceProbe{
 		aws:  "error AccessDenied HTTP 403",
 		run: func(o *observer) string {
 			_, err := mototest.AssumeRoleConfig(o.ctx, o.mgmt, "arn:aws:iam::"+o.ids["Member01"]+":role/NoSuchRole")
+			return outcome(err)
+		},
+	},
+	{
+		name: "an object written without encryption headers is SSE-S3",
+		aws:  "AES256",
+		run: func(o *observer) string {
+			out, err := o.s3For(bucketRoundTrip).PutObject(o.ctx, &s3.PutObjectInput{
+				Bucket: aws.String(bucketRoundTrip), Key: aws.String("sse/default"), Body: strings.NewReader("x"),
+			})
+			if err != nil {
+				return errorShape(err)
+			}
+			return string(out.ServerSideEncryption)
+		},
+	},
+	{
+		name: "an unknown encryption algorithm is refused",
+		aws:  "error InvalidArgument HTTP 400",
+		run: func(o *observer) string {
+			_, err := o.s3For(bucketRoundTrip).PutObject(o.ctx, &s3.PutObjectInput{
+				Bucket: aws.String(bucketRoundTrip), Key: aws.String("sse/bad"), Body: strings.NewReader("x"), ServerSideEncryption: "rot13",
+			})
+			return outcome(err)
+		},
+	},
+	{
+		name: "a write naming another account as ExpectedBucketOwner is refused",
+		aws:  "error AccessDenied HTTP 403",
+		run: func(o *observer) string {
+			_, err := o.s3For(bucketRoundTrip).PutObject(o.ctx, &s3.PutObjectInput{
+				Bucket: aws.String(bucketRoundTrip), Key: aws.String("eo/probe"), Body: strings.NewReader("x"),
+				ExpectedBucketOwner: aws.String("000000000000"),
+			})
 			return outcome(err)
 		},
 	},

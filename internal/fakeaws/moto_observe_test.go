@@ -57,6 +57,7 @@ type observation struct {
 	// Readiness reads (moto_observe_readiness_test.go).
 	Policies   []string // bucket policy Get/Put/Delete and GetBucketLogging on bucketRoundTrip
 	ObjectACLs []string // GetObjectAcl shapes, and an anonymous read of a public-read object
+	Encryption []string // SSE-KMS as each write and read of it answers
 }
 
 // observer runs the scenario's read side against one endpoint.
@@ -89,6 +90,7 @@ func observe(t *testing.T, side diffSide, org *diffOrg) *observer {
 	o.objects()
 	o.misses()
 	o.readiness()
+	o.encryption()
 	return o
 }
 

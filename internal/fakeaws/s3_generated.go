@@ -15,8 +15,10 @@ import (
 // generatedObjects computes the objects of a GeneratedSpec from their index
 // i in [0, count): nothing is stored per object.
 //
-//   - key(i) = keyPrefix + i in decimal, zero-padded to the width of count-1,
-//     so lexical order is index order and a key seeks by binary search;
+//   - key(i) follows the spec's key shape (s3_keyshape.go); by default
+//     keyPrefix + i in decimal, zero-padded to the width of count-1. In
+//     every shape lexical order is index order, so a key seeks by binary
+//     search;
 //   - every key has versionsPerKey versions v = 0 (oldest) .. versionsPerKey-1;
 //   - the uploader of key i (all its versions) is chosen by a hash of i
 //     against the Foreign fractions (in uploader name order), else the
@@ -30,13 +32,12 @@ import (
 //     a repeating pattern of that string (so the ETag is not the content's
 //     md5 for generated objects).
 type generatedObjects struct {
-	bucket    string
-	keyPrefix string
-	count     int64
-	versions  int
-	width     int
-	seed      uint64
-	nullIDs   bool
+	bucket   string
+	shape    keyShape
+	count    int64
+	versions int
+	seed     uint64
+	nullIDs  bool
 
 	foreignOwners []string  // canonical IDs, in uploader name order
 	foreignCum    []float64 // cumulative fractions, same order
@@ -59,13 +60,20 @@ func newGeneratedObjects(bucket, bucketOwner string, versioning string, g *Gener
 	}
 	h := fnv.New64a()
 	h.Write([]byte(bucket))
+	seed := h.Sum64()
+	shape, ok := newKeyShape(g.KeyShape, g.KeyPrefix, g.Count, seed)
+	if !ok {
+		return nil, fmt.Errorf("generated: unknown key_shape %q", g.KeyShape)
+	}
+	if n := shape.maxKeyLen(); n > maxKeyLength {
+		return nil, fmt.Errorf("generated: keys of shape %q after key_prefix may be %d bytes, more than S3's %d", g.KeyShape, n, maxKeyLength)
+	}
 	gen := &generatedObjects{
 		bucket:      bucket,
-		keyPrefix:   g.KeyPrefix,
+		shape:       shape,
 		count:       g.Count,
 		versions:    versions,
-		width:       len(strconv.FormatInt(g.Count-1, 10)),
-		seed:        h.Sum64(),
+		seed:        seed,
 		nullIDs:     versioning == versioningNever,
 		bucketOwner: bucketOwner,
 	}
@@ -101,23 +109,29 @@ func (g *generatedObjects) hash(i int64, salt uint64) uint64 {
 
 // appendKey appends key(i).
 func (g *generatedObjects) appendKey(dst []byte, i int64) []byte {
-	dst = append(dst, g.keyPrefix...)
-	var digits [20]byte
-	d := strconv.AppendInt(digits[:0], i, 10)
-	for n := len(d); n < g.width; n++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, d...)
+	return g.shape.appendKey(dst, i)
 }
 
 func (g *generatedObjects) key(i int64) string {
-	return string(g.appendKey(make([]byte, 0, len(g.keyPrefix)+g.width), i))
+	return string(g.appendKey(nil, i))
 }
 
 // index returns i when key is a generated key.
 func (g *generatedObjects) index(key string) (int64, bool) {
-	digits, ok := strings.CutPrefix(key, g.keyPrefix)
-	if !ok || len(digits) != g.width {
+	if p, ok := g.shape.(paddedShape); ok {
+		return p.index(key, g.count)
+	}
+	i := g.lowerBound(key)
+	if i < g.count && g.key(i) == key {
+		return i, true
+	}
+	return 0, false
+}
+
+// index returns i when key is key(i) of a padded shape of count keys.
+func (s paddedShape) index(key string, count int64) (int64, bool) {
+	digits, ok := strings.CutPrefix(key, s.prefix)
+	if !ok || len(digits) != s.width {
 		return 0, false
 	}
 	for j := 0; j < len(digits); j++ {
@@ -126,7 +140,7 @@ func (g *generatedObjects) index(key string) (int64, bool) {
 		}
 	}
 	i, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || i >= g.count {
+	if err != nil || i >= count {
 		return 0, false
 	}
 	return i, true
@@ -135,7 +149,7 @@ func (g *generatedObjects) index(key string) (int64, bool) {
 // lowerBound returns the first index whose key is >= s (count if none).
 func (g *generatedObjects) lowerBound(s string) int64 {
 	lo, hi := int64(0), g.count
-	buf := make([]byte, 0, len(g.keyPrefix)+g.width)
+	var buf []byte
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		buf = g.appendKey(buf[:0], mid)

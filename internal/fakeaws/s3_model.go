@@ -92,6 +92,7 @@ type s3Version struct {
 	seq          int64  // write sequence: LastModified = s3BaseTime + seq s
 	content      []byte // nil: synthetic content (seeded objects), see syntheticContent
 	contentType  string
+	encryption   objectEncryption
 }
 
 func (v *s3Version) lastModified() time.Time {

@@ -66,9 +66,10 @@ func (req *s3Request) checkWritableKey(key string) *s3Error {
 
 // storeWrite records a new version written by the caller. Callers hold
 // b.mu for writing.
-func (req *s3Request) storeWrite(key, acl string, content []byte, etag, contentType string) *s3Version {
+func (req *s3Request) storeWrite(key, acl string, content []byte, etag, contentType string, enc objectEncryption) *s3Version {
 	b := req.bucket
 	v := &s3Version{
+		encryption:  enc,
 		writer:      req.c.CanonicalID,
 		owner:       ownerAtWrite(b.ownership, b.ownerCanonical, req.c.CanonicalID, acl),
 		acl:         acl,
@@ -101,6 +102,10 @@ func (req *s3Request) putObject() *s3Error {
 	if serr != nil {
 		return serr
 	}
+	enc, serr := req.writeEncryption()
+	if serr != nil {
+		return serr
+	}
 	body, serr := req.readBody(maxS3ObjectBody, false)
 	if serr != nil {
 		return serr
@@ -111,8 +116,9 @@ func (req *s3Request) putObject() *s3Error {
 	if serr := req.checkWriteAllowed(acl, grants); serr != nil {
 		return serr
 	}
-	v := req.storeWrite(req.key, acl, body, quotedMD5(body), req.r.Header.Get("Content-Type"))
+	v := req.storeWrite(req.key, acl, body, quotedMD5(body), req.r.Header.Get("Content-Type"), enc)
 	req.w.Header().Set("ETag", v.etag)
+	enc.setHeaders(req.w.Header())
 	req.setVersionHeader(v.id)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
@@ -126,6 +132,10 @@ func (req *s3Request) copyObject() *s3Error {
 		return serr
 	}
 	acl, grants, serr := req.objectWriteACL()
+	if serr != nil {
+		return serr
+	}
+	enc, serr := req.writeEncryption()
 	if serr != nil {
 		return serr
 	}
@@ -173,7 +183,8 @@ func (req *s3Request) copyObject() *s3Error {
 	if strings.EqualFold(req.r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
 		contentType = req.r.Header.Get("Content-Type")
 	}
-	v := req.storeWrite(req.key, acl, content, quotedMD5(content), contentType)
+	v := req.storeWrite(req.key, acl, content, quotedMD5(content), contentType, enc)
+	enc.setHeaders(req.w.Header())
 	if view.id != nullVersionID {
 		req.w.Header().Set("x-amz-copy-source-version-id", view.id)
 	}
@@ -289,11 +300,15 @@ func (req *s3Request) getObject() *s3Error {
 	b.mu.RLock()
 	view, serr := req.readableVersion("s3:GetObject", permRead)
 	var content io.ReadSeeker
+	var enc objectEncryption // generated objects: SSE-S3
 	contentType := "binary/octet-stream"
 	if serr == nil {
 		content = b.content(view)
 		if view.stored != nil && view.stored.contentType != "" {
 			contentType = view.stored.contentType
+		}
+		if view.stored != nil {
+			enc = view.stored.encryption
 		}
 	}
 	b.mu.RUnlock()
@@ -303,6 +318,7 @@ func (req *s3Request) getObject() *s3Error {
 	h := req.w.Header()
 	h.Set("ETag", view.etag)
 	h.Set("Content-Type", contentType)
+	enc.setHeaders(h)
 	h.Set("Last-Modified", view.lastModified.UTC().Format(http.TimeFormat))
 	req.setVersionHeader(view.id)
 	http.ServeContent(req.w, req.r, "", view.lastModified, content)

@@ -93,6 +93,10 @@ func (req *s3Request) dispatch() *s3Error {
 		return errPermanentRedirect(b, req.r.Method == http.MethodHead)
 	}
 	if exp := req.r.Header.Get("X-Amz-Expected-Bucket-Owner"); exp != "" && exp != b.account {
+		// HeadBucket names the bucket's region whatever the answer.
+		if req.op == "HeadBucket" {
+			return errAccessDenied().withHeader("x-amz-bucket-region", b.region)
+		}
 		return errAccessDenied()
 	}
 	return h(req)

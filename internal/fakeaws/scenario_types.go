@@ -124,13 +124,18 @@ type ObjectSpec struct {
 }
 
 // GeneratedSpec describes objects computed on demand from their index: key
-// i is KeyPrefix + a fixed-width decimal index; its owner, size and versions
-// follow from i alone, so the bucket costs no memory per object.
+// i is KeyPrefix + a fixed-width decimal index (or a name of another
+// KeyShape); its owner, size and versions follow from i alone, so the
+// bucket costs no memory per object.
 type GeneratedSpec struct {
 	Count          int64              `yaml:"count"`
 	KeyPrefix      string             `yaml:"key_prefix"`
 	VersionsPerKey int                `yaml:"versions_per_key"` // default 1
 	Foreign        map[string]float64 `yaml:"foreign"`          // uploader (account ID or external:<id>) -> fraction of keys
+
+	// KeyShape is how keys look after KeyPrefix: padded (default),
+	// random, deep, skewed or unicode (see the KeyShape constants).
+	KeyShape string `yaml:"key_shape"`
 }
 
 // GenerateSpec builds a whole synthetic organization, for scale.
@@ -177,6 +182,14 @@ type DropOwnerSpec struct {
 type ThrottleSpec struct {
 	Rate       float64  `yaml:"rate"`
 	Operations []string `yaml:"operations"` // empty = every operation
+
+	// Burst throttles each distinct request (same caller, method, host,
+	// URL and body: a client's retries of one call are the same request)
+	// on its first Burst arrivals, then lets Rate decide: a sustained
+	// throttling burst that every call must ride out with retries, the
+	// same for every run whatever the order of the calls. 0 = off. The
+	// emulator remembers one counter per distinct request throttled.
+	Burst int `yaml:"burst"`
 }
 
 // DenySpec answers AccessDenied for matching calls; empty fields match all.
@@ -184,6 +197,10 @@ type DenySpec struct {
 	Account   string `yaml:"account"` // the account called into (S3: bucket owner / caller; STS: role's account)
 	Bucket    string `yaml:"bucket"`
 	Operation string `yaml:"operation"`
+	// Object is a glob (path.Match syntax) matched against the name of
+	// the object an S3 call is about, its key after the last slash
+	// ("report.json", "*.csv"); calls about no object do not match.
+	Object string `yaml:"object"`
 }
 
 // ResetSpec closes the connection without an answer on a fraction of calls.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	pathpkg "path"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,6 +44,9 @@ const (
 	// maxObjectVersions caps versions of one explicit object entry: those
 	// versions are materialized (generated objects are not, and have no cap).
 	maxObjectVersions = 10_000
+	// maxThrottleBurst caps faults.throttle.burst: more throttles per
+	// request than any client retries.
+	maxThrottleBurst = 100
 )
 
 // validator collects problems, each tied to a key path and, when the
@@ -409,6 +413,11 @@ func (v *validator) validateBucket(sc *Scenario, i int, accounts map[string]*Acc
 		if len(g.KeyPrefix) > 900 {
 			v.add(gp+".key_prefix", "must be at most 900 bytes")
 		}
+		if g.KeyShape != "" && !oneOf(g.KeyShape, keyShapeNames) {
+			v.add(gp+".key_shape", "%q is not one of %s", g.KeyShape, quoteList(keyShapeNames))
+		} else if shape, _ := newKeyShape(g.KeyShape, g.KeyPrefix, max(g.Count, 1), 0); shape.maxKeyLen() > maxKeyLength {
+			v.add(gp+".key_prefix", "too long for key_shape %s: its keys may be %d bytes, more than %d", g.KeyShape, shape.maxKeyLen(), maxKeyLength)
+		}
 		total := 0.0
 		for uploader, f := range g.Foreign {
 			fp := fmt.Sprintf("%s.foreign[%q]", gp, uploader)
@@ -467,6 +476,9 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	if t := f.Throttle; t != nil {
 		v.fraction("faults.throttle.rate", t.Rate)
 		v.operations("faults.throttle.operations", t.Operations)
+		if t.Burst < 0 || t.Burst > maxThrottleBurst {
+			v.add("faults.throttle.burst", "must be 0..%d, got %d", maxThrottleBurst, t.Burst)
+		}
 	}
 	if r := f.Reset; r != nil {
 		v.fraction("faults.reset.rate", r.Rate)
@@ -482,8 +494,11 @@ func (v *validator) validateFaults(f *FaultsSpec, accounts map[string]*AccountSp
 	}
 	for i, d := range f.Deny {
 		path := fmt.Sprintf("faults.deny[%d]", i)
-		if d.Account == "" && d.Bucket == "" && d.Operation == "" {
-			v.add(path, "set at least one of account, bucket, operation")
+		if d.Account == "" && d.Bucket == "" && d.Operation == "" && d.Object == "" {
+			v.add(path, "set at least one of account, bucket, operation, object")
+		}
+		if _, err := pathpkg.Match(d.Object, ""); err != nil {
+			v.add(path+".object", "%q is not a glob: %v", d.Object, err)
 		}
 		if d.Account != "" && accounts[d.Account] == nil {
 			v.add(path+".account", "unknown account %q (not in accounts)", d.Account)

@@ -31,9 +31,6 @@ type Options struct {
 	SDKDecoder bool
 	// MaxKeys is the page size asked for (0: S3's default, 1,000).
 	MaxKeys int32
-	// NoDiscovery skips the Delimiter "/" request that learns a large
-	// bucket's common prefixes before splitting it.
-	NoDiscovery bool
 	// Logger receives a debug line per bucket (default: discard).
 	Logger *slog.Logger
 	// SerialPages is how many pages the first range lists one after
@@ -107,6 +104,9 @@ func ListAllStats(ctx context.Context, c Lister, bucket string, opts Options, em
 	opts.SerialPages = max(opts.SerialPages, 1)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if !opts.SDKDecoder && !sdkDecoderGuard.fastDecodingAvailable(opts.Logger) {
+		opts.SDKDecoder = true
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -184,7 +184,7 @@ func TestListAllRandomBuckets(t *testing.T) {
 		fb := newFakeBucket(keys)
 		c := newTestClient(fb.serve(t).URL)
 		want := serialList(t, c, "b")
-		opts := Options{Parallelism: 1 + r.IntN(12), MaxKeys: int32(1 + r.IntN(60)), NoDiscovery: r.IntN(3) == 0, SDKDecoder: r.IntN(4) == 0}
+		opts := Options{Parallelism: 1 + r.IntN(12), MaxKeys: int32(1 + r.IntN(60)), SDKDecoder: r.IntN(4) == 0}
 		got, _ := parallelList(t, c, "b", opts)
 		requireExact(t, fmt.Sprintf("iter %d %+v", iter, opts), got, want)
 	}
@@ -275,7 +275,7 @@ func TestListAllHoldsBackWhilePagesWait(t *testing.T) {
 	want := serialList(t, c, "b")
 	var emits atomic.Int64
 	var got []string
-	st, err := ListAllStats(context.Background(), c, "b", Options{Parallelism: 32, MaxKeys: 50, NoDiscovery: true}, func(p *Page) error {
+	st, err := ListAllStats(context.Background(), c, "b", Options{Parallelism: 32, MaxKeys: 50}, func(p *Page) error {
 		if n := emits.Add(1); n%20 == 5 {
 			// A stalled consumer: every request in flight lands meanwhile.
 			time.Sleep(30 * time.Millisecond)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
@@ -227,16 +226,16 @@ func putBody(b *[]byte) {
 }
 
 // withFastDecoding returns the option that swaps the SDK's deserializer of
-// one ListObjectVersions call for fastDeserializer decoding into dst.
+// one ListObjectVersions call for fastDeserializer decoding into dst. If
+// the stack has no such step, the call keeps the SDK's deserializer (see
+// swapguard.go).
 func withFastDecoding(dst *Page) func(*s3.Options) {
 	return func(o *s3.Options) {
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 			fd := &fastDeserializer{dst: dst}
-			orig, err := stack.Deserialize.Swap(deserializerID, fd)
-			if err != nil {
-				return fmt.Errorf("versionlist: swap %s: %w", deserializerID, err)
+			if orig, err := stack.Deserialize.Swap(deserializerID, fd); err == nil {
+				fd.orig = orig
 			}
-			fd.orig = orig
 			return nil
 		})
 	}

@@ -1,0 +1,82 @@
+package versionlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// The fast decoder stands in for the SDK's deserializer of
+// ListObjectVersions, found in the operation's middleware stack by its ID
+// (deserializerID). An SDK release that renames or moves that step must
+// not fail every listing: the swap is then skipped, pages are decoded by
+// the SDK (the same entries, more CPU and memory), and one warning says so.
+// TestSDKDeserializerWhereExpected fails as soon as an SDK upgrade moves
+// the step, so that the fast decoder is brought back, not silently lost.
+
+// decoderGuard probes, once, whether the fast decoder can be installed,
+// and warns once when it cannot.
+type decoderGuard struct {
+	probe func() error
+	once  sync.Once
+	err   error
+}
+
+// sdkDecoderGuard is the process's guard: whether the swap works is a
+// property of the SDK linked into the program, the same for every client.
+var sdkDecoderGuard = &decoderGuard{probe: func() error { return probeDeserializerSwap() }}
+
+// fastDecodingAvailable reports whether pages can be fast-decoded; the
+// first call probes the SDK and, if the swap fails, logs one warning to
+// logger.
+func (g *decoderGuard) fastDecodingAvailable(logger *slog.Logger) bool {
+	g.once.Do(func() {
+		g.err = g.probe()
+		if g.err != nil {
+			logger.Warn("versionlist: the AWS SDK's ListObjectVersions deserializer is not where this build expects it; "+
+				"listing pages are decoded by the SDK instead (same results, more CPU and memory)",
+				"component", "versionlist", "error", g.err)
+		}
+	})
+	return g.err == nil
+}
+
+// errProbeDone ends the probe call before anything is sent.
+var errProbeDone = errors.New("versionlist: probe done")
+
+// probeDeserializerSwap builds the middleware stack of a ListObjectVersions
+// call, as every S3 client of this SDK builds it, and tries the swap that
+// withFastDecoding makes. optFns adjust the probing client (tests use them
+// to stand in for a changed SDK). No request leaves the process: the call
+// stops while its stack is being built.
+func probeDeserializerSwap(optFns ...func(*s3.Options)) error {
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: noNetwork{}}, optFns...)
+	var swapErr error
+	_, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("probe")}, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			_, swapErr = stack.Deserialize.Swap(deserializerID, &fastDeserializer{})
+			return errProbeDone
+		})
+	})
+	if !errors.Is(err, errProbeDone) {
+		return fmt.Errorf("probe the ListObjectVersions stack: %w", err)
+	}
+	if swapErr != nil {
+		return fmt.Errorf("swap %s: %w", deserializerID, swapErr)
+	}
+	return nil
+}
+
+// noNetwork is the probe's HTTP client: it never sends anything.
+type noNetwork struct{}
+
+func (noNetwork) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("versionlist: the probe sends no request")
+}
