@@ -14,7 +14,7 @@ import (
 )
 
 // maxTimedOutAttempts is how many attempts of one call may time out
-// (Options.AttemptTimeout) before the call gives up, whatever attempts are
+// (WithAttemptTimeout) before the call gives up, whatever attempts are
 // left: an endpoint that stalls or drips its answer a byte at a time does
 // so again, and ten such attempts would hold a bucket for five minutes.
 const maxTimedOutAttempts = 3
