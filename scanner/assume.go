@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/smithy-go"
+
+	"github.com/ownerscan/ownerscan/internal/answer"
 )
 
 // Session lengths. Member sessions are short (the default of stscreds) and
@@ -104,19 +107,42 @@ func apiErrorCode(err error) string {
 }
 
 // awsErrorText renders an error for the report: "Code: message" when AWS
-// answered with an API error, the error text otherwise. It never contains
-// credentials: API errors carry only the service's code and message.
+// answered with an API error; what was wrong with the answer when it was
+// not the document the operation returns (answer.Error); the error text
+// otherwise. Attempts are counted where the call gave up after retrying. It
+// never contains credentials: API errors carry only the service's code and
+// message, and answers holding credentials are never quoted.
 func awsErrorText(err error) string {
+	var answerErr *answer.Error
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
+	var timeout attemptTimeoutError
+	switch {
+	case errors.As(err, &answerErr):
+		return answerErr.Text() + attemptsText(err)
+	case errors.As(err, &apiErr):
 		msg := apiErr.ErrorMessage()
 		if msg == "" {
 			return apiErr.ErrorCode()
 		}
 		return apiErr.ErrorCode() + ": " + msg
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	case errors.As(err, &timeout):
+		return timeout.Error() + attemptsText(err)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return "interrupted"
 	}
 	return err.Error()
+}
+
+// attemptsText says how many attempts a call made before it gave up, ""
+// when it did not retry.
+func attemptsText(err error) string {
+	var timedOut *timedOutCallError
+	var maxed *retry.MaxAttemptsError
+	switch {
+	case errors.As(err, &timedOut):
+		return fmt.Sprintf(" (%d attempts timed out)", timedOut.attempts)
+	case errors.As(err, &maxed):
+		return fmt.Sprintf(" (after %d attempts)", maxed.Attempt)
+	}
+	return ""
 }

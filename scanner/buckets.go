@@ -67,23 +67,36 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 	api := stoppableS3{r.clients.S3(a.ID, r.controlRegion, creds), r}
 	out.listedBuckets = true
 	var jobs []bucketJob
-	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(int32(r.listBucketsPage))})
-	for p.HasMorePages() {
-		page, err := p.NextPage(pctx)
+	listFailed := func(err error) {
+		out.row.Status, out.row.Error = AccountFailed, "ListBuckets: "+awsErrorText(err)
+		if msg := stoppedError(ctx, "ListBuckets", err); msg != "" {
+			out.row.Error = msg
+		}
+		log.Warn("cannot list buckets", "error", out.row.Error)
+	}
+	// Every page, following ContinuationToken; a bucket listed again (a
+	// server that does not advance) is taken once, and pages that stop
+	// advancing fail the account (pageGuard).
+	in := &s3.ListBucketsInput{MaxBuckets: aws.Int32(int32(r.listBucketsPage))}
+	seen := map[string]struct{}{}
+	var guard pageGuard
+	for {
+		page, err := api.ListBuckets(pctx, in)
 		if err != nil {
-			out.row.Status, out.row.Error = AccountFailed, "ListBuckets: "+awsErrorText(err)
-			if msg := stoppedError(ctx, "ListBuckets", err); msg != "" {
-				out.row.Error = msg
-			}
-			log.Warn("cannot list buckets", "error", out.row.Error)
+			listFailed(err)
 			return
 		}
 		if out.row.CanonicalID == "" && page.Owner != nil {
 			out.row.CanonicalID = aws.ToString(page.Owner.ID)
 		}
+		fresh := false
 		for _, b := range page.Buckets {
-			out.bucketsListed++
 			name := aws.ToString(b.Name)
+			if _, dup := seen[name]; dup {
+				continue
+			}
+			seen[name], fresh = struct{}{}, true
+			out.bucketsListed++
 			r.scope.noteBucket(r.opts, name, aws.ToString(b.BucketRegion))
 			if !bucketNameInScope(name, r.opts.BucketsInclude, r.opts.BucketsExclude) {
 				continue
@@ -94,6 +107,15 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 			}
 			jobs = append(jobs, bucketJob{name: name, region: region})
 		}
+		token := aws.ToString(page.ContinuationToken)
+		if err := guard.next(token, fresh); err != nil {
+			listFailed(err)
+			return
+		}
+		if token == "" {
+			break
+		}
+		in.ContinuationToken = page.ContinuationToken
 	}
 	ref := memberRef{ID: a.ID, Name: a.Name}
 	r.dir.register(out.row.CanonicalID, ref)

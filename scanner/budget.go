@@ -2,11 +2,8 @@ package scanner
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/smithy-go/middleware"
 )
@@ -152,62 +149,4 @@ func addBudget(b *budget) func(*middleware.Stack) error {
 	return func(s *middleware.Stack) error {
 		return s.Finalize.Insert(budgetMiddleware{b}, "Signing", middleware.Before)
 	}
-}
-
-// httpDoer is aws.HTTPClient.
-type httpDoer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// timeoutClient is the aws.HTTPClient of every SDK client of a scan: it
-// bounds each attempt's wait for response headers (attemptTimeout), so a
-// stalled call is retried by the SDK retryer (it reports a connection
-// error) instead of waited on forever.
-type timeoutClient struct {
-	next           httpDoer
-	attemptTimeout time.Duration
-}
-
-// attemptTimeoutError is returned when an attempt got no response headers
-// in time. ConnectionError makes the SDK's standard retryer retry it.
-type attemptTimeoutError struct{ after time.Duration }
-
-func (e attemptTimeoutError) Error() string {
-	return "scanner: no response within " + e.after.String()
-}
-func (attemptTimeoutError) ConnectionError() bool { return true }
-func (attemptTimeoutError) Timeout() bool         { return true }
-
-func (c *timeoutClient) Do(req *http.Request) (*http.Response, error) {
-	parent := req.Context()
-	ctx, cancel := context.WithCancel(parent)
-	var timedOut atomic.Bool
-	timer := time.AfterFunc(c.attemptTimeout, func() { timedOut.Store(true); cancel() })
-	resp, err := c.next.Do(req.WithContext(ctx))
-	if !timer.Stop() && err == nil {
-		// The timer fired as the headers arrived: the body is cancelled.
-		resp.Body.Close()
-		resp, err = nil, attemptTimeoutError{c.attemptTimeout}
-	}
-	if err != nil {
-		cancel()
-		if timedOut.Load() && parent.Err() == nil {
-			return nil, attemptTimeoutError{c.attemptTimeout}
-		}
-		return nil, err
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// cancelOnClose frees the attempt's context once the body is done with.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }

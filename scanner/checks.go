@@ -225,7 +225,8 @@ func (r *run) readACL(ctx context.Context, api S3API, job bucketJob, out *bucket
 }
 
 // ownershipOf reads a bucket's Object Ownership. OwnershipControlsNotFoundError
-// means no setting (NotSet), which behaves as ObjectWriter.
+// means no setting (NotSet), which behaves as ObjectWriter; an answer
+// without a rule is an error, never NotSet.
 func ownershipOf(ctx context.Context, api S3API, bucket string) (ObjectOwnership, error) {
 	out, err := api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
 	if err != nil {
@@ -235,8 +236,10 @@ func ownershipOf(ctx context.Context, api S3API, bucket string) (ObjectOwnership
 		}
 		return OwnershipUnknown, err
 	}
-	if out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 {
-		return OwnershipNotSet, nil
+	if out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 || out.OwnershipControls.Rules[0].ObjectOwnership == "" {
+		// Only the 404 above means no setting: an answer without a rule
+		// is not one (guard_answers.go refuses it before it gets here).
+		return OwnershipUnknown, errors.New("the answer holds no ownership rule")
 	}
 	return ObjectOwnership(out.OwnershipControls.Rules[0].ObjectOwnership), nil
 }

@@ -3,7 +3,6 @@ package scanner
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -23,11 +21,14 @@ const (
 	// maxAttempts per call: throttling bursts of a busy organization are
 	// ridden out rather than turned into failed buckets.
 	maxAttempts = 10
-	// maxBackoff caps the (jittered, exponential) wait between attempts.
-	maxBackoff = 5 * time.Second
-	// attemptTimeout bounds the wait for response headers of one attempt; a
-	// stalled call is retried, not waited on forever.
-	attemptTimeout = 30 * time.Second
+	// DefaultMaxBackoff caps the (jittered, exponential) wait between
+	// attempts (WithMaxBackoff).
+	DefaultMaxBackoff = 5 * time.Second
+	// DefaultAttemptTimeout bounds one attempt, from sending the request
+	// to the last byte of the answer (WithAttemptTimeout): a stalled
+	// or dripping answer is given up and retried, at most
+	// maxTimedOutAttempts times per call (guard_transport.go).
+	DefaultAttemptTimeout = 30 * time.Second
 )
 
 // newRetryer is the retryer of every client: standard mode with more
@@ -35,7 +36,7 @@ const (
 // 64 calls in flight, a throttling burst would drain the 500-token quota in
 // seconds and every later retry would fail at once with "retry quota
 // exceeded", losing buckets. The server's throttling is the rate limit.
-func newRetryer() aws.Retryer {
+func newRetryer(maxBackoff time.Duration) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxBackoff
@@ -47,19 +48,6 @@ func newRetryer() aws.Retryer {
 			"ExpiredToken": {}, "ExpiredTokenException": {}, "RequestExpired": {},
 		}})
 	})
-}
-
-// newHTTPClient builds the one HTTP client of a scan: a transport that keeps
-// as many idle connections per host as requests may be in flight (the
-// default of 10 would close and reopen connections at concurrency 64),
-// with a per-attempt timeout.
-func newHTTPClient(concurrency int) *timeoutClient {
-	inner := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConns = concurrency * 2
-		tr.MaxIdleConnsPerHost = concurrency * 2
-		tr.MaxConnsPerHost = 0
-	})
-	return &timeoutClient{next: inner, attemptTimeout: attemptTimeout}
 }
 
 // awsClients is the real clientFactory: SDK clients sharing one budgeted
@@ -76,15 +64,24 @@ type awsClients struct {
 type s3ClientKey struct{ account, region string }
 
 // newAWSClients builds the factory of one scan: every client shares
-// httpClient and holds a slot of b per attempt.
+// httpClient, holds a slot of b per attempt, and checks every answer before
+// it is believed (guard_answers.go).
 func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsClients {
 	base := cfg.Copy()
 	base.HTTPClient = httpClient
-	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), addBudget(b))
-	base.Retryer = newRetryer
+	base.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
+		addBudget(b), addAnswerGuards(newLargeAnswerSlots()), addAttemptLimits)
+	base.Retryer = func() aws.Retryer { return newRetryer(DefaultMaxBackoff) }
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
 	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
+}
+
+// withMaxBackoff sets the longest wait between two attempts of a call
+// (WithMaxBackoff).
+func (c *awsClients) withMaxBackoff(d time.Duration) *awsClients {
+	c.base.Retryer = func() aws.Retryer { return newRetryer(d) }
+	return c
 }
 
 // withRateLimits paces every client's requests by service (Options.RateLimits).

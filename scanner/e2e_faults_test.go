@@ -117,7 +117,7 @@ func TestE2EBudgetBoundsRequestsInFlight(t *testing.T) {
 	var b *budget
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b = newBudget(opts.Concurrency)
-		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency), b), b
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, DefaultAttemptTimeout), b), b
 	})
 	res, err := s.Scan(context.Background(), nil, nil)
 	if err != nil || !res.Complete {

@@ -69,7 +69,7 @@ func scanRecordingHosts(t *testing.T, srv *fakeaws.Server, region string, opts O
 	rec := &hostRecorder{emulator: u}
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		return newAWSClients(cfg, &timeoutClient{next: rec, attemptTimeout: attemptTimeout}, b), b
+		return newAWSClients(cfg, &timeoutClient{next: rec, attemptTimeout: DefaultAttemptTimeout}, b), b
 	})
 	s.region = region
 	res, err := s.Scan(context.Background(), nil, nil)

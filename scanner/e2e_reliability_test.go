@@ -192,12 +192,10 @@ func TestE2EStalledCallRetried(t *testing.T) {
 	}
 	opts := DefaultOptions()
 	const attempt = 300 * time.Millisecond
-	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
-		b := newBudget(opts.Concurrency)
-		hc := newHTTPClient(opts.Concurrency)
-		hc.attemptTimeout = attempt
-		return newAWSClients(e.config(), hc, b).withRateLimits(opts.RateLimits), b
-	})
+	s, err := New(e.config(), opts, testLogger(), WithAttemptTimeout(attempt))
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	res, err := s.Scan(context.Background(), nil, nil)
 	took := time.Since(start)

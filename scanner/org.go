@@ -46,11 +46,14 @@ func skipReason(state string) string {
 
 // listAccounts reads every page of ListAccounts, calling onPage with each
 // page's accounts as it arrives. It keeps going while NextToken is set, even
-// after an empty page (Organizations may return those). It returns the
-// number of pages read.
+// after an empty page (Organizations may return those), and fails when the
+// pages stop advancing (pageGuard). An account listed again is not passed
+// on twice. It returns the number of pages read.
 func listAccounts(ctx context.Context, api OrganizationsAPI, onPage func(accounts []orgAccount)) (int, error) {
 	in := &organizations.ListAccountsInput{MaxResults: aws.Int32(organizationsPageSize)}
 	pages := 0
+	seen := map[string]struct{}{}
+	var guard pageGuard
 	for {
 		out, err := api.ListAccounts(ctx, in)
 		if err != nil {
@@ -59,10 +62,19 @@ func listAccounts(ctx context.Context, api OrganizationsAPI, onPage func(account
 		pages++
 		accts := make([]orgAccount, 0, len(out.Accounts))
 		for _, a := range out.Accounts {
+			id := aws.ToString(a.Id)
+			if _, dup := seen[id]; dup {
+				continue
+			}
+			seen[id] = struct{}{}
 			accts = append(accts, toOrgAccount(a, pages))
 		}
 		onPage(accts)
-		if out.NextToken == nil || *out.NextToken == "" {
+		token := aws.ToString(out.NextToken)
+		if err := guard.next(token, len(accts) > 0); err != nil {
+			return pages, fmt.Errorf("ListAccounts: %w", err)
+		}
+		if token == "" {
 			return pages, nil
 		}
 		in.NextToken = out.NextToken
@@ -76,6 +88,7 @@ type ouTree struct {
 	mu        sync.Mutex
 	path      map[string]string   // account ID -> "Root/Workloads/Dev"
 	ancestors map[string][]string // account ID -> [r-..., ou-..., ou-...]
+	visited   map[string]struct{} // roots and OUs reached
 	roots     []*ouNode
 }
 
@@ -132,30 +145,74 @@ const ouWalkConcurrency = 8
 // walkOUs lists the tree under every root: ListRoots, then for each parent
 // (root or OU) every page of ListOrganizationalUnitsForParent and of
 // ListAccountsForParent, nested to any depth. It runs only when a filter
-// names an OU or root, which keeps calls at the minimum otherwise.
+// names an OU or root, which keeps calls at the minimum otherwise. Every
+// listing fails when its pages stop advancing (pageGuard), and the walk
+// fails when an OU turns up twice (a cycle would never end).
 func walkOUs(ctx context.Context, api OrganizationsAPI) (*ouTree, error) {
-	t := &ouTree{path: map[string]string{}, ancestors: map[string][]string{}}
-	roots, err := api.ListRoots(ctx, &organizations.ListRootsInput{})
+	t := &ouTree{path: map[string]string{}, ancestors: map[string][]string{}, visited: map[string]struct{}{}}
+	roots, err := listRoots(ctx, api)
 	if err != nil {
-		return nil, fmt.Errorf("ListRoots: %w", err)
+		return nil, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	// Tasks are spawned from inside tasks; a limit there could deadlock, so
 	// the walk bounds itself with a semaphore taken around each parent.
 	sem := make(chan struct{}, ouWalkConcurrency)
-	for _, r := range roots.Roots {
+	for _, r := range roots {
 		name := aws.ToString(r.Name)
 		if name == "" {
 			name = "Root"
 		}
 		n := &ouNode{}
 		t.roots = append(t.roots, n)
-		t.walk(gctx, g, sem, api, n, aws.ToString(r.Id), name, []string{aws.ToString(r.Id)})
+		id := aws.ToString(r.Id)
+		t.visited[id] = struct{}{}
+		t.walk(gctx, g, sem, api, n, id, name, []string{id})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// listRoots reads every page of ListRoots. An organization has one root:
+// none is an answer that cannot be right.
+func listRoots(ctx context.Context, api OrganizationsAPI) ([]orgtypes.Root, error) {
+	in := &organizations.ListRootsInput{}
+	var roots []orgtypes.Root
+	var guard pageGuard
+	for {
+		out, err := api.ListRoots(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("ListRoots: %w", err)
+		}
+		roots = append(roots, out.Roots...)
+		token := aws.ToString(out.NextToken)
+		if err := guard.next(token, len(out.Roots) > 0); err != nil {
+			return nil, fmt.Errorf("ListRoots: %w", err)
+		}
+		if token == "" {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(roots) == 0 {
+		return nil, fmt.Errorf("ListRoots: the organization has no root")
+	}
+	return roots, nil
+}
+
+// visit records that the walk reached parent id, and fails when it was
+// reached before: an OU listed under two parents (or under itself) would
+// be walked again and again.
+func (t *ouTree) visit(id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, again := t.visited[id]; again {
+		return fmt.Errorf("organizational unit %s is listed twice in the tree", id)
+	}
+	t.visited[id] = struct{}{}
+	return nil
 }
 
 // walk schedules the listing of one parent's children on g.
@@ -168,6 +225,7 @@ func (t *ouTree) walk(ctx context.Context, g *errgroup.Group, sem chan struct{},
 		}
 		defer func() { <-sem }()
 		in := &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parentID), MaxResults: aws.Int32(organizationsPageSize)}
+		var ouGuard pageGuard
 		for {
 			out, err := api.ListOrganizationalUnitsForParent(ctx, in)
 			if err != nil {
@@ -177,32 +235,49 @@ func (t *ouTree) walk(ctx context.Context, g *errgroup.Group, sem chan struct{},
 			n.ouCount += int64(len(out.OrganizationalUnits))
 			for _, ou := range out.OrganizationalUnits {
 				id := aws.ToString(ou.Id)
+				if err := t.visit(id); err != nil {
+					return fmt.Errorf("ListOrganizationalUnitsForParent %s: %w", parentID, err)
+				}
 				child := &ouNode{page: n.ouPages}
 				n.children = append(n.children, child)
 				anc := append(append([]string(nil), ancestors...), id)
 				t.walk(ctx, g, sem, api, child, id, parentPath+"/"+aws.ToString(ou.Name), anc)
 			}
-			if aws.ToString(out.NextToken) == "" {
+			token := aws.ToString(out.NextToken)
+			if err := ouGuard.next(token, len(out.OrganizationalUnits) > 0); err != nil {
+				return fmt.Errorf("ListOrganizationalUnitsForParent %s: %w", parentID, err)
+			}
+			if token == "" {
 				break
 			}
 			in.NextToken = out.NextToken
 		}
 		ain := &organizations.ListAccountsForParentInput{ParentId: aws.String(parentID), MaxResults: aws.Int32(organizationsPageSize)}
+		var acctGuard pageGuard
 		for {
 			out, err := api.ListAccountsForParent(ctx, ain)
 			if err != nil {
 				return fmt.Errorf("ListAccountsForParent %s: %w", parentID, err)
 			}
 			n.acctPages++
-			n.acctCount += int64(len(out.Accounts))
+			fresh := 0
 			t.mu.Lock()
 			for _, a := range out.Accounts {
 				id := aws.ToString(a.Id)
+				if _, dup := t.path[id]; dup {
+					continue // the first parent that listed it places it
+				}
+				fresh++
 				t.path[id] = parentPath
 				t.ancestors[id] = ancestors
 			}
 			t.mu.Unlock()
-			if aws.ToString(out.NextToken) == "" {
+			n.acctCount += int64(fresh)
+			token := aws.ToString(out.NextToken)
+			if err := acctGuard.next(token, fresh > 0); err != nil {
+				return fmt.Errorf("ListAccountsForParent %s: %w", parentID, err)
+			}
+			if token == "" {
 				break
 			}
 			ain.NextToken = out.NextToken

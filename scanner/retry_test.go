@@ -21,8 +21,10 @@ func scanWithQuickRetries(t *testing.T, srv *fakeaws.Server, opts Options) *Resu
 	t.Helper()
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		c := newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency), b)
-		c.base.Retryer = func() aws.Retryer { return retry.AddWithMaxBackoffDelay(newRetryer(), time.Millisecond) }
+		c := newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, DefaultAttemptTimeout), b)
+		c.base.Retryer = func() aws.Retryer {
+			return retry.AddWithMaxBackoffDelay(newRetryer(DefaultMaxBackoff), time.Millisecond)
+		}
 		return c, b
 	})
 	res, err := s.Scan(context.Background(), nil, nil)

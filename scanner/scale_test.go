@@ -58,7 +58,7 @@ faults: {latency: %s}
 	s := newScanner(opts, testLogger(), func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
 		budgets <- b
-		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency), b), b
+		return newAWSClients(awsConfigFor(srv), newHTTPClient(opts.Concurrency, DefaultAttemptTimeout), b), b
 	})
 	stop := make(chan struct{})
 	fill := make(chan float64, 1)

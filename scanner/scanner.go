@@ -84,7 +84,8 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger, tune ...Option) (*Sc
 	}
 	s := newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
-		return newAWSClients(cfg, newHTTPClient(opts.Concurrency), b).withRateLimits(opts.RateLimits), b
+		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, t.attemptTimeout), b).
+			withRateLimits(opts.RateLimits).withMaxBackoff(t.maxBackoff), b
 	})
 	s.tune = t
 	s.region = cfg.Region

@@ -6,8 +6,8 @@ import (
 )
 
 // An Option tunes a Scanner beyond Options (which holds what the
-// configuration file sets): how it pages and how it stops, for a program
-// that embeds the scanner.
+// configuration file sets): how it pages, how it stops and how long it
+// waits for a server, for a program that embeds the scanner (and tests).
 type Option func(*tuning) error
 
 // tuning is what the Option arguments of New set.
@@ -17,10 +17,19 @@ type tuning struct {
 	// stopGrace is how long calls in flight may still run after a
 	// graceful stop (ScanUntil) before they are cancelled.
 	stopGrace time.Duration
+
+	// Bounds on what a server can make a scan wait for.
+
+	// attemptTimeout bounds one attempt of a call, from sending the
+	// request to the last byte of the answer.
+	attemptTimeout time.Duration
+	// maxBackoff is the longest wait between two attempts of a call.
+	maxBackoff time.Duration
 }
 
 func defaultTuning() tuning {
-	return tuning{listBucketsPage: listBucketsPageSize, stopGrace: StopGrace}
+	return tuning{listBucketsPage: listBucketsPageSize, stopGrace: StopGrace,
+		attemptTimeout: DefaultAttemptTimeout, maxBackoff: DefaultMaxBackoff}
 }
 
 // WithListBucketsPageSize sets MaxBuckets of every ListBuckets request:
@@ -45,6 +54,33 @@ func WithStopGrace(d time.Duration) Option {
 			return fmt.Errorf("stop grace must not be negative, got %v", d)
 		}
 		t.stopGrace = d
+		return nil
+	}
+}
+
+// WithAttemptTimeout sets how long one attempt of a call may take, from
+// sending the request to the last byte of the answer (default
+// DefaultAttemptTimeout): 10ms to 10 minutes. A call gives up after
+// maxTimedOutAttempts attempts that timed out.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(t *tuning) error {
+		if d < 10*time.Millisecond || d > 10*time.Minute {
+			return fmt.Errorf("attempt timeout must be 10ms to 10m, got %v", d)
+		}
+		t.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithMaxBackoff sets the longest wait between two attempts of a call
+// (default DefaultMaxBackoff; waits grow exponentially up to it,
+// jittered): 0 to a minute.
+func WithMaxBackoff(d time.Duration) Option {
+	return func(t *tuning) error {
+		if d < 0 || d > time.Minute {
+			return fmt.Errorf("max backoff must be 0 to 1m, got %v", d)
+		}
+		t.maxBackoff = d
 		return nil
 	}
 }

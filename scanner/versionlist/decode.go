@@ -24,6 +24,7 @@ type Decoder struct {
 	stack  [][]byte    // element names, for skipping unknown elements
 	owners map[string]string
 	url    bool // EncodingType was "url"
+	truncs bool // IsTruncated was present
 }
 
 // span locates a decoded string in Decoder.arena.
@@ -62,7 +63,7 @@ func (d *Decoder) Decode(body []byte, p *Page) error {
 	d.spans = d.spans[:0]
 	d.pfx = d.pfx[:0]
 	d.next, d.nextV = span{}, span{}
-	d.url = false
+	d.url, d.truncs = false, false
 	if d.owners == nil {
 		d.owners = make(map[string]string)
 	}
@@ -81,8 +82,15 @@ func (d *Decoder) Decode(body []byte, p *Page) error {
 		return err
 	}
 	s.skipSpace()
-	if s.i != len(body) {
+	switch {
+	case s.i != len(body):
 		return s.fail("content after the root element")
+	case !d.truncs:
+		// Every page says whether more follow: without it, the last page
+		// of an empty bucket and a document that is not a page look alike.
+		return s.fail("no IsTruncated element")
+	case len(p.Entries) > maxPageEntries:
+		return s.fail("more than 1,000 versions and delete markers")
 	}
 	return d.finish(p)
 }
@@ -110,6 +118,7 @@ func (d *Decoder) rootChildren(p *Page, root []byte) error {
 		case "CommonPrefixes":
 			err = d.commonPrefix(name, sc)
 		case "IsTruncated":
+			d.truncs = true
 			var raw []byte
 			if raw, err = d.text(name, sc); err == nil {
 				var ok bool

@@ -153,7 +153,7 @@ func listOnce(c Lister, sdkOnly bool) (*Page, bool, error) {
 // decoder's subset: each must be refused (and so go to the SDK), never
 // decoded differently.
 func TestDecodeRefusesWhatItDoesNotKnow(t *testing.T) {
-	const head = `<ListVersionsResult>`
+	const head = `<ListVersionsResult><IsTruncated>false</IsTruncated>`
 	cases := map[string]string{
 		"cdata":          head + `<Version><Key><![CDATA[a]]></Key></Version></ListVersionsResult>`,
 		"ns prefix":      head + `<Version><s3:Key>a</s3:Key></Version></ListVersionsResult>`,
@@ -173,6 +173,10 @@ func TestDecodeRefusesWhatItDoesNotKnow(t *testing.T) {
 		"bad url escape": head + `<EncodingType>url</EncodingType><Version><Key>a%zz</Key></Version></ListVersionsResult>`,
 		"nested in key":  head + `<Version><Key>a<b/></Key></Version></ListVersionsResult>`,
 		"cdata end":      head + `<Version><Key>a]]>b</Key></Version></ListVersionsResult>`,
+		"no IsTruncated": `<ListVersionsResult><Version><Key>a</Key></Version></ListVersionsResult>`,
+		"html":           `<!DOCTYPE html><html><body>Sign in</body></html>`,
+		"empty":          ``,
+		"1001 entries":   head + strings.Repeat(`<DeleteMarker><Key>a</Key></DeleteMarker>`, 1001) + `</ListVersionsResult>`,
 	}
 	for name, doc := range cases {
 		var d Decoder

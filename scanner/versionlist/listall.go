@@ -134,6 +134,11 @@ type keyRange struct {
 	pages     int    // pages that held entries
 	done      bool
 	cache     estimateCache
+	// For pages that do not advance (see advance): version-ID markers
+	// already followed within keyMarker's key, and truncated pages in a
+	// row that held no entry.
+	verFollowed map[string]struct{}
+	emptyRun    int
 }
 
 type fetched struct {
@@ -410,14 +415,12 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 	switch {
 	case beyond || !p.IsTruncated:
 		r.done = true
-	case p.NextKeyMarker == "":
-		return fmt.Errorf("versionlist: %s: truncated page without NextKeyMarker", l.bucket)
-	case p.NextKeyMarker == r.keyMarker && p.NextVersionIDMarker == r.verMarker:
-		return fmt.Errorf("versionlist: %s: listing does not advance past %q", l.bucket, r.keyMarker)
 	case r.bounded && p.NextKeyMarker > r.upto:
 		r.done = true
 	default:
-		r.keyMarker, r.verMarker = p.NextKeyMarker, p.NextVersionIDMarker
+		if err := l.advance(r, p, cut); err != nil {
+			return err
+		}
 	}
 	if cut > 0 {
 		if r.pages == 0 {
@@ -442,6 +445,44 @@ func (l *lister) absorb(r *keyRange, p *Page) error {
 	default:
 		l.fetch(r, nil)
 	}
+	return nil
+}
+
+// maxEmptyPages is how many truncated pages in a row without an entry a
+// range accepts: S3 fills a page up to MaxKeys, so even one is odd.
+const maxEmptyPages = 10
+
+// advance moves r's markers to the next page's, failing when the listing
+// does not move forward: a truncated page without NextKeyMarker, markers
+// that stay or go back, version-ID markers of one key that come round
+// again, or maxEmptyPages empty pages in a row. Otherwise a server could
+// make the listing run for ever on the same page.
+func (l *lister) advance(r *keyRange, p *Page, kept int) error {
+	next, nextVer := p.NextKeyMarker, p.NextVersionIDMarker
+	if kept > 0 {
+		r.emptyRun = 0
+	} else if r.emptyRun++; r.emptyRun >= maxEmptyPages {
+		return fmt.Errorf("versionlist: %s: listing does not advance: %d truncated pages in a row without an entry", l.bucket, r.emptyRun)
+	}
+	switch {
+	case next == "":
+		return fmt.Errorf("versionlist: %s: truncated page without NextKeyMarker", l.bucket)
+	case next < r.keyMarker || next == r.keyMarker && nextVer == r.verMarker:
+		return fmt.Errorf("versionlist: %s: listing does not advance past %q", l.bucket, r.keyMarker)
+	case next == r.keyMarker:
+		// More versions of the same key (only a key with more versions
+		// than a page pays for this): each version-ID marker once.
+		if r.verFollowed == nil {
+			r.verFollowed = map[string]struct{}{}
+		}
+		r.verFollowed[r.verMarker] = struct{}{}
+		if _, again := r.verFollowed[nextVer]; again {
+			return fmt.Errorf("versionlist: %s: listing does not advance: version-ID marker %q of %q came round again", l.bucket, nextVer, next)
+		}
+	default:
+		r.verFollowed = nil
+	}
+	r.keyMarker, r.verMarker = next, nextVer
 	return nil
 }
 

@@ -7,9 +7,12 @@ import (
 	"io"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ownerscan/ownerscan/internal/answer"
 )
 
 // Lister is the one S3 call this package makes, with the SDK's own method
@@ -30,7 +33,19 @@ type pageKey struct{}
 // bodyPool recycles response-body buffers: a 1,000-version page is a few
 // hundred KiB, and reading it into a fresh buffer per page would dominate
 // the allocation profile.
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// MaxPageBytes bounds the body of one ListObjectVersions answer. A page
+// holds at most 1,000 versions and delete markers, each at most about
+// 3.5 KB (a 1,024-byte key URL-encoded to at most 3 KB, plus version ID,
+// ETag, owner, date and tags): about 3.5 MB at worst, usually 200-400 KB.
+// A longer body is not a page (an endless or runaway answer): reading
+// stops there and the call fails, retried like a 5xx.
+const MaxPageBytes = 8 << 20
+
+// maxPageEntries is the most versions and delete markers a page holds,
+// whatever MaxKeys asked for.
+const maxPageEntries = 1000
 
 // bodyReaders bounds how many response bodies are read and decoded at once
 // in the process, and so how many page-sized buffers (a few hundred KiB
@@ -90,39 +105,122 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		return out, md, ctx.Err()
 	}
 	defer func() { <-bodyReaders }()
-	buf := bodyPool.Get().(*bytes.Buffer)
-	defer putBody(buf)
-	buf.Reset()
-	if resp.ContentLength > 0 && resp.ContentLength < 64<<20 {
-		// ReadFrom wants MinRead bytes free before each read, the one
-		// that sees EOF included: growing to exactly ContentLength would
-		// make it double the buffer for those last 0 bytes.
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	bufp := bodyPool.Get().(*[]byte)
+	defer putBody(bufp)
+	buf := (*bufp)[:0]
+	if n := int(resp.ContentLength) + 512; resp.ContentLength > 0 && resp.ContentLength <= MaxPageBytes && n > cap(buf) {
+		// Room for the whole body and the read that sees its end.
+		buf = make([]byte, 0, n)
 	}
-	_, readErr := buf.ReadFrom(resp.Body)
+	buf, release, readErr := readPage(ctx, buf, resp.Body)
+	defer release() // after decoding: buf may be largeBody's
+	*bufp = buf     // putBody keeps it only if it is small
 	resp.Body.Close()
+	var tooLarge *answer.Error
+	if errors.As(readErr, &tooLarge) {
+		return out, md, tooLarge
+	}
 	if readErr == nil {
 		dec := decoderPool.Get().(*Decoder)
-		decErr := dec.Decode(buf.Bytes(), m.dst)
+		decErr := dec.Decode(buf, m.dst)
 		decoderPool.Put(dec)
 		if decErr == nil {
-			out.Result = &s3.ListObjectVersionsOutput{}
+			out.Result = &s3.ListObjectVersionsOutput{IsTruncated: aws.Bool(m.dst.IsTruncated)}
 			md.Set(pageKey{}, m.dst)
 			return out, md, nil
 		}
 	}
 	// Let the SDK see exactly the bytes (and read error) it would have seen.
-	var body io.Reader = bytes.NewReader(buf.Bytes())
+	var body io.Reader = bytes.NewReader(buf)
 	if readErr != nil {
 		body = io.MultiReader(body, errReader{readErr})
 	}
 	resp.Body = io.NopCloser(body)
-	return m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+	out, md, err = m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+	if err == nil {
+		if problem := checkSDKPage(buf, out.Result); problem != "" {
+			return out, md, &answer.Error{Operation: opName, Problem: problem, Excerpt: answer.Excerpt(buf)}
+		}
+	}
+	return out, md, err
 }
 
-// putBody returns a body buffer to the pool unless it grew unusually large.
-func putBody(b *bytes.Buffer) {
-	if b.Cap() <= 8<<20 {
+// largeBodyBytes is where a page counts as large: far above what 1,000
+// versions of ordinary keys take (200-500 KB). Reading a body past it takes
+// largeBody.
+const largeBodyBytes = 1 << 20
+
+// largeBody is the process's one buffer for the part of a body past
+// largeBodyBytes, and the right to read (and decode) such a body: one at a
+// time. bodyReaders alone let 8 buffers grow to MaxPageBytes: with every
+// page of 100 buckets answered by a page that never ends, the scan peaked
+// over 200 MiB. The buffer is reused rather than allocated per body: an
+// endless body after another would leave 8 MiB after 8 MiB to the
+// collector. It is allocated by the first large body, and only then. Real
+// pages that large are rare (keys near the 1,024-byte maximum), so they
+// queue here at no cost elsewhere.
+var largeBody = func() chan *[]byte {
+	c := make(chan *[]byte, 1)
+	c <- new([]byte)
+	return c
+}()
+
+// readPage reads the body of a page into buf (empty), up to MaxPageBytes,
+// and the part past largeBodyBytes into largeBody's buffer. release must
+// be called once the page is no longer used.
+func readPage(ctx context.Context, buf []byte, body io.Reader) (page []byte, release func(), err error) {
+	page, err = answer.AppendAll(buf, body, largeBodyBytes, opName)
+	if !errors.As(err, new(*answer.Error)) {
+		return page, func() {}, err
+	}
+	var large *[]byte
+	select {
+	case large = <-largeBody:
+	case <-ctx.Done():
+		return page, func() {}, ctx.Err()
+	}
+	release = func() { largeBody <- large }
+	big := *large
+	if cap(big) < MaxPageBytes+1 {
+		big = make([]byte, 0, MaxPageBytes+1)
+	}
+	big = append(big[:0], page...)
+	page, err = answer.AppendAll(big, body, MaxPageBytes-len(big), opName)
+	*large = page[:0]
+	if errors.As(err, new(*answer.Error)) {
+		return nil, release, answer.TooLarge(opName, MaxPageBytes, page)
+	}
+	return page, release, err
+}
+
+// opName is the operation this package calls, as errors name it.
+const opName = "ListObjectVersions"
+
+// checkSDKPage says what a page the SDK's deserializer read from body lacks
+// to be a ListObjectVersions answer ("" when nothing): the SDK reads an
+// empty body, an HTML page or another document as a page with every field
+// absent, the last page of an empty bucket.
+func checkSDKPage(body []byte, result any) string {
+	page, ok := result.(*s3.ListObjectVersionsOutput)
+	switch {
+	case answer.XMLProblem(body, "ListVersionsResult") != "":
+		// The SDK reads any root element as the result's.
+		return answer.XMLProblem(body, "ListVersionsResult")
+	case !ok:
+		return "not a ListObjectVersions result"
+	case page.IsTruncated == nil:
+		return "no IsTruncated in the answer"
+	case len(page.Versions)+len(page.DeleteMarkers) > maxPageEntries:
+		return "more than 1,000 versions and delete markers in one page"
+	}
+	return ""
+}
+
+// putBody returns a body buffer to the pool unless it grew past what a page
+// of ordinary keys needs (largeBodyBytes): the pool would keep it alive.
+func putBody(b *[]byte) {
+	if cap(*b) <= largeBodyBytes {
+		*b = (*b)[:0]
 		bodyPool.Put(b)
 	}
 }
