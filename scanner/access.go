@@ -68,7 +68,7 @@ func Connect(ctx context.Context, cfg aws.Config, o AccessOptions) (*Access, err
 		o.SessionName = DefaultSessionName
 	}
 	a := &Access{
-		clients:  newAWSClients(cfg, newHTTPClient(o.Concurrency), newBudget(o.Concurrency)).withRateLimits(o.RateLimits),
+		clients:  newAWSClients(cfg, newHTTPClient(o.Concurrency, DefaultAttemptTimeout), newBudget(o.Concurrency)).withRateLimits(o.RateLimits),
 		opts:     o,
 		sessions: map[string]*aws.CredentialsCache{},
 	}
