@@ -16,7 +16,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Retry and timeout settings of every client (issue 5).
+// Retry and timeout settings of every client (README, "Throttling, faults
+// and long scans").
 const (
 	// maxAttempts per call: throttling bursts of a busy organization are
 	// ridden out rather than turned into failed buckets.

@@ -1,14 +1,3 @@
-// Package fakeaws is a local AWS emulator for ownerscan's tests, benchmarks
-// and demo: one http.Handler on loopback that speaks the real wire protocols
-// of S3 (REST-XML), STS (Query) and Organizations (JSON 1.1), verifies SigV4
-// signatures, maps access keys to accounts, and reproduces S3 Object
-// Ownership. A Scenario (YAML, see ParseScenario) describes the
-// organization; BuiltinScenario is the demo one.
-//
-// Request pipeline (Emulator.ServeHTTP): classify and count the call, then
-// authenticate it (the service comes from the credential scope), inject
-// faults (latency, reset, throttle, deny), and dispatch to S3, STS or
-// Organizations.
 package fakeaws
 
 import (
@@ -213,7 +202,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, req *request
 }
 
 // writeS3HeadRegion adds x-amz-bucket-region to a denied HeadBucket: S3
-// names a bucket's region to anyone who asks (aws-facts.md §6).
+// names a bucket's region to anyone who asks (x-amz-bucket-region in
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html).
 func (e *Emulator) writeS3HeadRegion(w http.ResponseWriter, r *http.Request, req *request) {
 	if req.service != "s3" || r.Method != http.MethodHead || req.bucket == "" {
 		return

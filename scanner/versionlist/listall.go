@@ -217,7 +217,7 @@ func (l *lister) run(cancel context.CancelFunc) error {
 // single processing goroutine fed by a channel, or a mutex handed from
 // waiter to waiter, let up to 55 decoded pages (about 150 KiB each) pile
 // up while both cores were busy, and a long scan met a GC at such a pile
-// more often than a short one (must-show 4 of issue 4).
+// more often than a short one, so peak memory grew with the bucket's size.
 //
 // It cannot deadlock the scan: the response's request slot, if the client
 // enforces a budget, was released when the response was decoded, so a

@@ -52,7 +52,7 @@ const maxPageEntries = 1000
 // each) are live: with 64 requests in flight, bodies read as soon as their
 // headers arrived held up to 64 buffers, and the peak memory of a scan
 // depended on how many happened to overlap at a GC (more often in a long
-// scan: must-show 4 of issue 4). A body waiting its turn stays in the
+// scan, so peak memory grew with the bucket's size). A body waiting its turn stays in the
 // kernel's socket buffers. Decoding is CPU work, so more readers than
 // cores gain nothing on loopback; 8 still read about 2,000 pages a second
 // over a 100 MB/s network (3 ms per body), more than 64 requests in

@@ -12,7 +12,8 @@ import (
 // pageFromSDK converts an SDK output into p: versions and delete markers,
 // which the SDK keeps in two lists, merged back into S3's order (by key;
 // within a key newest first). Keys and markers are URL-decoded when the
-// output says EncodingType "url", as the SDK itself does not (aws-facts §4).
+// output says EncodingType "url", as the SDK itself does not (EncodingType in
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html).
 func pageFromSDK(out *s3.ListObjectVersionsOutput, p *Page) error {
 	p.reset()
 	dec := func(s *string) (string, error) {
