@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Reproduces every performance figure of issue 4, and readiness's, on this
+# Reproduces every performance figure the README quotes, on this
 # machine. Not run by CI (about three minutes); run it by hand with nothing
 # else busy:
 #
-#   cmd/ownerscan/testdata/perf/run.sh            # must-show 1 to 5, and R
-#   cmd/ownerscan/testdata/perf/run.sh 1 2        # only must-show 1 and 2
-#   cmd/ownerscan/testdata/perf/run.sh 2L         # must-show 2 at 50 ms (see below)
-#   cmd/ownerscan/testdata/perf/run.sh R          # must-show 1's organization, readiness on and off
+#   cmd/ownerscan/testdata/perf/run.sh            # figure 1 to 5, and R
+#   cmd/ownerscan/testdata/perf/run.sh 1 2        # only figure 1 and 2
+#   cmd/ownerscan/testdata/perf/run.sh 2L         # figure 2 at 50 ms (see below)
+#   cmd/ownerscan/testdata/perf/run.sh R          # figure 1's organization, readiness on and off
+#
+# Figures: 1 the 1,000-account organization (calls against the emulator's
+# minimum, wall against bound_s); 2 one bucket of 1M versions at 20 ms
+# (exactness, calls, wall against bound); 3 versions per CPU-second of the
+# scan process; 4 peak RSS at 1M and 10M versions; 5 the listing
+# benchmarks; R figure 1 with readiness on and off.
 #
 # Prints one line per figure. Needs /usr/bin/time (GNU time, -v) and ss.
 set -euo pipefail
@@ -65,12 +71,12 @@ if has 1; then
 	"$bin" demo --scenario "$here/org-1000x20.yaml" --concurrency 64 --out "$work/demo" --quiet --stats \
 		>"$work/demo.out" 2>"$work/demo.err" || true
 	stats=$(tail -1 "$work/demo.out")
-	echo "must-show 1 (demo, 1000 accounts x 20 buckets, 20 ms, concurrency 64): $stats"
+	echo "figure 1 (demo, 1000 accounts x 20 buckets, 20 ms, concurrency 64): $stats"
 	awk -v w="$(field wall_s)" -v b="$(field bound_s)" -v c="$(field calls)" -v m="$(field min_calls)" \
 		'BEGIN{printf "  calls - min_calls = %d; wall / bound = %.3f (target <= 1.2)\n", c-m, w/b}'
 	rm -rf "$work/demo"
 	scan_against org-1000x20.yaml
-	echo "must-show 1, scan process alone (emulator in its own process): $stats scan_cpu_s=$scan_cpu emulator_cpu_s=$emu_cpu scan_peak_rss_mib=$scan_rss connections=$dials"
+	echo "figure 1, scan process alone (emulator in its own process): $stats scan_cpu_s=$scan_cpu emulator_cpu_s=$emu_cpu scan_peak_rss_mib=$scan_rss connections=$dials"
 fi
 
 if has 2 || has 3 || has 4; then
@@ -79,28 +85,28 @@ if has 2 || has 3 || has 4; then
 	rss1m=$scan_rss
 	if has 2; then
 		awk -v w="$(field wall_s)" -v b="$(field bound_s)" -v c="$(field calls)" -v m="$(field min_calls)" -v n="$(field objects)" -v s="$scan_cpu" -v e="$emu_cpu" -v k="$(nproc)" \
-			'BEGIN{printf "must-show 2: objects %d (want 1000000), calls %d (emulator minimum %d), wall %.3f s = %.2f x bound_s %.3f (target <= 1.5); beside it, not in it: CPU of both processes / cores = %.3f s\n", n, c, m, w, w/b, b, (s+e)/k}'
+			'BEGIN{printf "figure 2: objects %d (want 1000000), calls %d (emulator minimum %d), wall %.3f s = %.2f x bound_s %.3f (target <= 1.5); beside it, not in it: CPU of both processes / cores = %.3f s\n", n, c, m, w, w/b, b, (s+e)/k}'
 	fi
 	if has 3; then
 		fast=$scan_cpu
 		scan_against bucket-1m.yaml OWNERSCAN_SDK_DECODER=1
 		awk -v f="$fast" -v s="$scan_cpu" -v n="$(field objects)" \
-			'BEGIN{printf "must-show 3: fast decoder %.0f versions per CPU-second of the scan process; SDK decoder %.0f (objects %d)\n", 1e6/f, n/s, n}'
+			'BEGIN{printf "figure 3: fast decoder %.0f versions per CPU-second of the scan process; SDK decoder %.0f (objects %d)\n", 1e6/f, n/s, n}'
 	fi
 	if has 4; then
 		scan_against bucket-10m.yaml
 		echo "10M versions: $stats scan_cpu_s=$scan_cpu emulator_cpu_s=$emu_cpu scan_peak_rss_mib=$scan_rss connections=$dials"
 		awk -v a="$scan_rss" -v b="$rss1m" \
-			'BEGIN{printf "must-show 4: peak RSS of the scan process: 10M versions %.1f MiB (target <= 100), 1M %.1f MiB (%.0f%% of the 10M figure; target within 10%%)\n", a, b, 100*b/a}'
+			'BEGIN{printf "figure 4: peak RSS of the scan process: 10M versions %.1f MiB (target <= 100), 1M %.1f MiB (%.0f%% of the 10M figure; target within 10%%)\n", a, b, 100*b/a}'
 	fi
 fi
 
-# 2L: must-show 2's bucket at 50 ms. On 2 cores, at 20 ms, the CPU of the
+# 2L: figure 2's bucket at 50 ms. On 2 cores, at 20 ms, the CPU of the
 # two processes bounds the run; at 50 ms the latency does (pages x L / 64
 # = 0.78 s), as it would at 20 ms on a machine of 4 cores or more. Then the
 # round trips that must follow each other before the listing fans out
 # (about 7: the organization, ListBuckets, the ownership check, 3 serial
-# pages, the discovery request) weigh on the ratio: not a must-show, a
+# pages, the discovery request) weigh on the ratio: not a target, a
 # figure to watch.
 if has 2L; then
 	sed 's/latency: 20ms/latency: 50ms/' "$here/bucket-1m.yaml" >"$work/bucket-1m-50ms.yaml"
@@ -109,7 +115,7 @@ if has 2L; then
 		'BEGIN{printf "2L (50 ms): objects %d, calls %d (emulator minimum %d), wall %.3f s = %.2f x bound_s %.3f; CPU of both processes / cores = %.3f s\n", n, c, m, w, w/b, b, (s+e)/k}'
 fi
 
-# R: must-show 1's organization (1,000 accounts x 20 buckets, 20% not
+# R: figure 1's organization (1,000 accounts x 20 buckets, 20% not
 # enforced, 100 versions each, 20 ms) with readiness on (the default: one
 # GetBucketPolicy and 10 GetObjectAcl more per bucket not enforced) and off
 # (readiness-off.yaml): calls against min_calls and wall against bound_s for
@@ -132,6 +138,6 @@ if has R; then
 fi
 
 if has 5; then
-	echo "must-show 5: go test -run '^\$' -bench . -count 1 ./scanner/versionlist/ (benchstat-comparable; add -count 10 for benchstat)"
+	echo "figure 5: go test -run '^\$' -bench . -count 1 ./scanner/versionlist/ (benchstat-comparable; add -count 10 for benchstat)"
 	(cd "$root" && go test -run '^$' -bench . -count 1 ./scanner/versionlist/ | grep -E '^(Benchmark|goos|goarch|pkg|cpu)')
 fi
