@@ -262,6 +262,10 @@ func (s *Scanner) name(allowColon bool) ([]byte, error) {
 	if s.i < len(s.b) && (s.b[s.i] == ':' || s.b[s.i] >= utf8.RuneSelf) {
 		return nil, s.Fail("namespace prefix or non-ASCII name")
 	}
+	if allowColon && bytes.Count(b[start:i], []byte(":")) > 1 {
+		// encoding/xml refuses it ("expected attribute name in element").
+		return nil, s.Fail("a name with more than one colon")
+	}
 	return s.b[start:s.i], nil
 }
 
