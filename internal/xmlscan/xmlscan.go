@@ -423,6 +423,23 @@ func (s *Scanner) Next() (Kind, error) {
 	}
 }
 
+// NextChild moves to the next child element of parent, the element whose
+// start tag was scanned last, skipping text and comments: true at the
+// child's start tag (scan it with StartTag or StartTagAttrs), false once
+// parent's end tag is scanned.
+func (s *Scanner) NextChild(parent []byte) (bool, error) {
+	kind, err := s.Next()
+	switch {
+	case err != nil:
+		return false, err
+	case kind == KindEOF:
+		return false, s.Fail("unexpected end of document")
+	case kind == KindEnd:
+		return false, s.EndTag(parent)
+	}
+	return true, nil
+}
+
 // SkipElement skips the content and end tag of the element name whose start
 // tag was just scanned, checking that the nesting is well formed.
 func (s *Scanner) SkipElement(name []byte, stack [][]byte) error {

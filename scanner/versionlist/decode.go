@@ -100,15 +100,9 @@ func (d *Decoder) Decode(body []byte, p *Page) error {
 func (d *Decoder) rootChildren(p *Page, root []byte) error {
 	s := &d.s
 	for {
-		kind, err := s.Next()
-		if err != nil {
+		more, err := s.NextChild(root)
+		if err != nil || !more {
 			return err
-		}
-		switch kind {
-		case xmlscan.KindEOF:
-			return s.Fail("unexpected end of document")
-		case xmlscan.KindEnd:
-			return s.EndTag(root)
 		}
 		name, sc, err := s.StartTag()
 		if err != nil {
@@ -198,17 +192,11 @@ func (d *Decoder) commonPrefix(name []byte, selfClosing bool) error {
 	var pfx span
 	if !selfClosing {
 		for {
-			kind, err := s.Next()
+			more, err := s.NextChild(name)
 			if err != nil {
 				return err
 			}
-			if kind == xmlscan.KindEOF {
-				return s.Fail("unexpected end of document")
-			}
-			if kind == xmlscan.KindEnd {
-				if err := s.EndTag(name); err != nil {
-					return err
-				}
+			if !more {
 				break
 			}
 			child, sc, err := s.StartTag()
@@ -238,17 +226,11 @@ func (d *Decoder) entry(p *Page, name []byte, selfClosing, deleteMarker bool) er
 	var sp entrySpan
 	if !selfClosing {
 		for {
-			kind, err := s.Next()
+			more, err := s.NextChild(name)
 			if err != nil {
 				return err
 			}
-			if kind == xmlscan.KindEOF {
-				return s.Fail("unexpected end of document")
-			}
-			if kind == xmlscan.KindEnd {
-				if err := s.EndTag(name); err != nil {
-					return err
-				}
+			if !more {
 				break
 			}
 			child, sc, err := s.StartTag()
@@ -320,15 +302,9 @@ func (d *Decoder) owner(e *Entry, name []byte, selfClosing bool) error {
 		return nil
 	}
 	for {
-		kind, err := s.Next()
-		if err != nil {
+		more, err := s.NextChild(name)
+		if err != nil || !more {
 			return err
-		}
-		if kind == xmlscan.KindEOF {
-			return s.Fail("unexpected end of document")
-		}
-		if kind == xmlscan.KindEnd {
-			return s.EndTag(name)
 		}
 		child, sc, err := s.StartTag()
 		if err != nil {
@@ -358,15 +334,9 @@ func (d *Decoder) restoreStatus(name []byte, selfClosing bool) error {
 		return nil
 	}
 	for {
-		kind, err := s.Next()
-		if err != nil {
+		more, err := s.NextChild(name)
+		if err != nil || !more {
 			return err
-		}
-		if kind == xmlscan.KindEOF {
-			return s.Fail("unexpected end of document")
-		}
-		if kind == xmlscan.KindEnd {
-			return s.EndTag(name)
 		}
 		child, sc, err := s.StartTag()
 		if err != nil {
