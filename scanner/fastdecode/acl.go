@@ -2,7 +2,6 @@ package fastdecode
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -23,26 +22,15 @@ import (
 // A document outside what xmlscan accepts is refused, and the caller hands
 // it to the SDK. Keep one decoder per goroutine: it reuses its buffers.
 type aclDecoder struct {
-	s     xmlscan.Scanner
-	attrs []xmlscan.Attr
+	walker
 	ns    []binding // namespace prefixes declared on the path to the current element
 	nsBuf []byte    // their URIs
-	text  []byte    // decoded text values
-	vals  []span    // values in text; a ref is an index in vals plus one
-	skip  [][]byte  // SkipElement's stack
 
 	hasOwner bool
 	owner    ownerRefs
 	hasList  bool // an AccessControlList was seen: Grants is not nil
 	grants   []grantRefs
 }
-
-// span locates bytes in a buffer.
-type span struct{ off, end int32 }
-
-// ref is a decoded value: an index in aclDecoder.vals plus one; 0 when the
-// element was absent.
-type ref int32
 
 type ownerRefs struct{ displayName, id ref }
 
@@ -64,14 +52,9 @@ const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 // decode reads body. On error the decoder's state is undefined and the
 // document goes to the SDK.
 func (d *aclDecoder) decode(body []byte) error {
-	d.s.Reset(body)
-	d.ns, d.nsBuf, d.text, d.vals = d.ns[:0], d.nsBuf[:0], d.text[:0], d.vals[:0]
+	d.ns, d.nsBuf = d.ns[:0], d.nsBuf[:0]
 	d.hasOwner, d.owner, d.hasList, d.grants = false, ownerRefs{}, false, d.grants[:0]
-	s := &d.s
-	if err := s.Prolog(); err != nil {
-		return err
-	}
-	root, sc, err := d.startTag()
+	root, sc, err := d.root(body)
 	if err != nil {
 		return err
 	}
@@ -141,70 +124,6 @@ func (d *aclDecoder) grant(name []byte, sc bool) error {
 	})
 	d.ns = d.ns[:mark]
 	return err
-}
-
-// fold is the SDK's match of an element name: strings.EqualFold (names
-// are ASCII here, so no Unicode folding applies).
-func fold(name []byte, want string) bool {
-	return len(name) == len(want) && strings.EqualFold(string(name), want)
-}
-
-// startTag scans a start tag, keeping its attributes in d.attrs.
-func (d *aclDecoder) startTag() (name []byte, selfClosing bool, err error) {
-	name, d.attrs, selfClosing, err = d.s.StartTagAttrs(d.attrs[:0])
-	return name, selfClosing, err
-}
-
-// children calls child for each element in the element name whose start
-// tag was just scanned, then scans its end tag. child must consume the
-// element whole.
-func (d *aclDecoder) children(name []byte, selfClosing bool, child func(name []byte, selfClosing bool) error) error {
-	if selfClosing {
-		return nil
-	}
-	for {
-		more, err := d.s.NextChild(name)
-		if err != nil || !more {
-			return err
-		}
-		cname, sc, err := d.startTag()
-		if err != nil {
-			return err
-		}
-		if err := child(cname, sc); err != nil {
-			return err
-		}
-	}
-}
-
-func (d *aclDecoder) skipElement(name []byte, selfClosing bool) error {
-	if selfClosing {
-		return nil
-	}
-	return d.s.SkipElement(name, d.skip[:0])
-}
-
-// value decodes a text-only element into *r, as the SDK's NodeDecoder.Value
-// reads it: an empty or self-closing element is the empty string.
-func (d *aclDecoder) value(r *ref, name []byte, selfClosing bool) error {
-	raw, entity, err := d.s.Value(name, selfClosing)
-	if err != nil {
-		return err
-	}
-	*r = d.add(raw, entity)
-	return nil
-}
-
-// add keeps a value (raw text or an attribute value) and returns its ref.
-func (d *aclDecoder) add(raw []byte, entity bool) ref {
-	off := len(d.text)
-	if entity {
-		d.text = xmlscan.AppendText(d.text, raw)
-	} else {
-		d.text = append(d.text, raw...)
-	}
-	d.vals = append(d.vals, span{int32(off), int32(len(d.text))})
-	return ref(len(d.vals))
 }
 
 // attrName splits an attribute name as encoding/xml does: a prefix and a
@@ -325,28 +244,4 @@ func (d *aclDecoder) grantsOf(strs []string) []types.Grant {
 		grants[i].Grantee = ge
 	}
 	return grants
-}
-
-// values turns the decoded values into strings sharing one allocation.
-func (d *aclDecoder) values() []string {
-	all := string(d.text)
-	strs := make([]string, len(d.vals))
-	for i, v := range d.vals {
-		strs[i] = all[v.off:v.end]
-	}
-	return strs
-}
-
-func ptr(strs []string, r ref) *string {
-	if r == 0 {
-		return nil
-	}
-	return &strs[r-1]
-}
-
-func str(strs []string, r ref) string {
-	if r == 0 {
-		return ""
-	}
-	return strs[r-1]
 }

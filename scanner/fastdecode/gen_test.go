@@ -266,6 +266,11 @@ func dump(out any) string {
 		owner, grants, extra = o.Owner, o.Grants, "charged="+string(o.RequestCharged)
 	case *s3.GetBucketAclOutput:
 		owner, grants = o.Owner, o.Grants
+	case *s3.GetBucketOwnershipControlsOutput:
+		if o.OwnershipControls == nil {
+			return "no controls"
+		}
+		return fmt.Sprintf("rules(nil=%v) %q", o.OwnershipControls.Rules == nil, o.OwnershipControls.Rules)
 	case nil:
 		return "<nil>"
 	default:

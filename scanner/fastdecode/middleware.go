@@ -1,9 +1,10 @@
 // Package fastdecode decodes the small S3 answers a scan asks for most
-// often (GetObjectAcl and GetBucketAcl: with readiness on, ten object ACLs
-// and one bucket ACL per bucket not enforced) into the SDK's own output
-// types, without the SDK's generic XML deserializer, which costs most of
-// the CPU of such a call on the scanning side: encoding/xml's tokens, each
-// element wrapped in a node decoder, a string per name.
+// often (GetBucketOwnershipControls for every bucket; GetObjectAcl and
+// GetBucketAcl, with readiness on ten object ACLs and one bucket ACL per
+// bucket not enforced) into the SDK's own output types, without the SDK's
+// generic XML deserializer, a large share of the CPU of such a call on
+// the scanning side: encoding/xml's tokens, each element wrapped in a node
+// decoder, a string per name.
 //
 // The fast decoder stands in for the SDK's deserializer of the operation in
 // the client's middleware stack (APIOption). It produces exactly what the
@@ -82,6 +83,20 @@ var operations = map[string]*operation{
 			return err
 		},
 	},
+	"GetBucketOwnershipControls": {
+		name:    "GetBucketOwnershipControls",
+		sdkType: "*s3.awsRestxml_deserializeOpGetBucketOwnershipControls",
+		decode: func(d *decoders, body []byte, _ *smithyhttp.Response) (any, error) {
+			if err := d.ownership.decode(body); err != nil {
+				return nil, err
+			}
+			return &s3.GetBucketOwnershipControlsOutput{OwnershipControls: d.ownership.controls()}, nil
+		},
+		call: func(ctx context.Context, c *s3.Client, optFn func(*s3.Options)) error {
+			_, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: probeName}, optFn)
+			return err
+		},
+	},
 	"GetBucketAcl": {
 		name:    "GetBucketAcl",
 		sdkType: "*s3.awsRestxml_deserializeOpGetBucketAcl",
@@ -101,7 +116,8 @@ var operations = map[string]*operation{
 
 // decoders are the scratch state of one decoding, recycled.
 type decoders struct {
-	acl aclDecoder
+	acl       aclDecoder
+	ownership ownershipDecoder
 }
 
 var decoderPool = sync.Pool{New: func() any { return new(decoders) }}

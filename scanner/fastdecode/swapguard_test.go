@@ -52,12 +52,13 @@ func TestSDKDeserializersWhereExpected(t *testing.T) {
 	cs.set(genACL(newRand(), 3, false))
 	var seen stepIn
 	cl := newClient(cs.URL, true, seen.option)
-	for _, call := range []func(*s3.Client) outcome{getObjectACL, getBucketACL} {
+	for _, call := range []func(*s3.Client) outcome{getObjectACL, getBucketACL, getOwnership} {
 		if out := call(cl); out.err != "" {
 			t.Fatal(out.err)
 		}
 	}
-	if want := []string{"*fastdecode.fastDeserializer", "*fastdecode.fastDeserializer"}; !slices.Equal(seen.types, want) {
+	fast := "*fastdecode.fastDeserializer"
+	if want := []string{fast, fast, fast}; !slices.Equal(seen.types, want) {
 		t.Fatalf("the calls' deserializers are %v, want %v", seen.types, want)
 	}
 }
@@ -127,6 +128,7 @@ func TestChangedSDKFallsBack(t *testing.T) {
 		for range 5 {
 			sameOutcome(t, name, clients{fast, sdk}, getObjectACL)
 			sameOutcome(t, name, clients{fast, sdk}, getBucketACL)
+			sameOutcome(t, name, clients{fast, sdk}, getOwnership)
 		}
 		if len(w.msgs) != len(operations) {
 			t.Errorf("%s: %d warnings after the calls", name, len(w.msgs))
