@@ -46,6 +46,7 @@ type Emulator struct {
 	refused  refusals // calls denied for good, for Minimum
 	now      func() time.Time
 	requests atomic.Uint64
+	keys     signingKeys // of the requests verified
 }
 
 // New builds an emulator for sc. It applies defaults, expands Generate and
@@ -329,7 +330,7 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 		sum := sha256.Sum256(req.body)
 		payloadHash = hex.EncodeToString(sum[:])
 	}
-	if err := req.sig.verify(r, p.Secret, payloadHash, e.now()); err != nil {
+	if err := req.sig.verify(r, &e.keys, p.Secret, payloadHash, e.now()); err != nil {
 		if errors.Is(err, errSignatureMismatch) {
 			return nil, authErr(req.service, authBadSignature)
 		}
