@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,7 @@ type request struct {
 	key       string     // S3 object key, "" for bucket and account calls
 	body      []byte     // STS and Organizations only
 	form      url.Values // STS only
+	query     url.Values // S3 only: the query parameters
 	sig       *sigV4
 	principal *principal
 }
@@ -145,7 +147,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveMinimum(w, r)
 		return
 	}
-	w.Header().Set("x-amz-request-id", e.requestID())
+	w.Header().Set("X-Amz-Request-Id", e.requestID())
 	req := &request{}
 	sig, sigErr := parseSigV4(r)
 	if sigErr == nil {
@@ -205,7 +207,7 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, req *request
 	}
 	switch req.service {
 	case "s3":
-		e.s3.serve(w, r, caller)
+		e.s3.serveClassified(w, r, caller, s3Call{op: req.operation, bucket: req.bucket, key: req.key, query: req.query})
 	case "sts":
 		e.serveSTS(w, r, req, caller)
 	case "organizations":
@@ -251,7 +253,8 @@ func guessService(r *http.Request) string {
 func (e *Emulator) classify(r *http.Request, req *request) error {
 	switch req.service {
 	case "s3":
-		req.operation, req.bucket, req.key = classifyS3(r)
+		req.query = r.URL.Query()
+		req.operation, req.bucket, req.key = classifyS3(r, req.query)
 		return nil
 	case "sts", "organizations":
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
@@ -357,6 +360,12 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 
 func (e *Emulator) requestID() string {
 	n := e.requests.Add(1)
-	sum := sha256.Sum256(fmt.Appendf(nil, "fakeaws request %d", n))
-	return strings.ToUpper(hex.EncodeToString(sum[:8]))
+	var msg [40]byte
+	sum := sha256.Sum256(strconv.AppendUint(append(msg[:0], "fakeaws request "...), n, 10))
+	const upperHex = "0123456789ABCDEF"
+	var id [16]byte
+	for i, c := range sum[:8] {
+		id[2*i], id[2*i+1] = upperHex[c>>4], upperHex[c&15]
+	}
+	return string(id[:])
 }
