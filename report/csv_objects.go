@@ -8,7 +8,7 @@ import (
 	"github.com/ownerscan/ownerscan/scanner"
 )
 
-// objectsHeader is the header of objects.csv (DESIGN.md "Reports").
+// objectsHeader is the header of objects.csv (README "Reports").
 var objectsHeader = []string{
 	"account_id", "bucket", "key", "version_id", "is_latest", "is_delete_marker",
 	"owner_canonical_id", "owner_account_id", "owner_account_name", "size", "last_modified",

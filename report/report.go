@@ -1,19 +1,3 @@
-// Package report writes the results of a scan: report.json, findings.csv,
-// buckets.csv, readiness.csv, the streamed objects.csv, the findings as
-// OCSF and ASFF, report.html, and the human summary for stdout; and it
-// reads a report back to compare a scan with it (Compare).
-//
-// Every file is written atomically (see EnsureDir, Stage and
-// Staged.Commit): a reader of the output folder sees either the previous
-// file or the new one, never a truncated one, and never a file written
-// through a link someone planted at the final name; a run whose files
-// cannot all be put in place leaves the previous run's as they were. Files
-// are created with mode 0600.
-//
-// The writers keep the order the scanner gave (it sorts accounts, buckets and
-// findings) and take every time they write from the Result, so the same
-// Result always gives the same bytes. CSV cells are made safe for
-// spreadsheets by SafeCell and capped at maxCellBytes.
 package report
 
 import (

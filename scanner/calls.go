@@ -16,7 +16,7 @@ const (
 )
 
 // callFacts is what the scan found that the performance model needs
-// (DESIGN.md "Performance model"). The collector fills it.
+// (README "--stats"). The collector fills it.
 type callFacts struct {
 	orgRole      bool  // organization_role_arn was assumed
 	orgAccounts  int64 // accounts ListAccounts returned

@@ -41,7 +41,7 @@ type rawGrant struct {
 	permission  string
 }
 
-// Group URIs of bucket ACL grantees (aws-facts.md §7).
+// Group URIs of bucket ACL grantees (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html).
 const (
 	uriAllUsers           = "http://acs.amazonaws.com/groups/global/AllUsers"
 	uriAuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -50,7 +50,7 @@ const (
 
 const errNotScannedInterrupted = "not scanned: interrupted"
 
-// checkBucket runs the checks of DESIGN.md "What is checked" on one bucket:
+// checkBucket runs the checks of the package documentation on one bucket:
 // ownership controls; for a bucket not enforced the bucket ACL and (objects
 // mode full) every version and delete marker. An enforced bucket costs one
 // call. Any failure marks the bucket failed with the AWS error code.

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// grantSeverity is the severity of a BUCKET_ACL_GRANT (DESIGN.md severity
-// guide): anyone or any AWS account critical, an account outside the
+// grantSeverity is the severity of a BUCKET_ACL_GRANT (README "Findings"):
+// anyone or any AWS account critical, an account outside the
 // organization high, a member account medium, log delivery (S3's, or
 // CloudFront's legacy logging) and ElastiCache's backup export low. Unknown groups are treated as high:
 // nobody can say who they let in.

@@ -62,7 +62,7 @@ type versionEntry struct {
 // page costs one call.
 //
 // Objects.max_per_bucket lists serially with MaxKeys cut to what the limit
-// leaves, so the calls are those of DESIGN.md's model, and stops early: the
+// leaves, so the calls are those of the model (README "--stats"), and stops early: the
 // scan is then "truncated" (only if more entries remained).
 func (r *run) listVersions(ctx context.Context, api S3API, job bucketJob, out *bucketOutcome) error {
 	return r.listVersionsAfter(ctx, api, job, out, nil)
@@ -132,7 +132,7 @@ var sdkDecoderForced = sync.OnceValue(func() bool { return os.Getenv(sdkDecoderE
 
 // serialListPages is how many pages a listing reads serially before it
 // splits the bucket: a bucket of up to this many pages costs exactly its
-// pages (DESIGN.md's minimum); a larger one pays a few extra calls to be
+// pages (the minimum); a larger one pays a few extra calls to be
 // listed in parallel (versionlist.Stats).
 const serialListPages = 3
 
@@ -141,8 +141,8 @@ const serialListPages = 3
 // with nobody waiting: versionlist.Options.Spare), and every next page of
 // its ranges queues for its slot behind the calls already waiting
 // (budget.go's FIFO), so one huge bucket uses idle capacity without
-// starving the others. Half the budget left must-show 2 of issue 4 (one
-// bucket of a million versions) latency-bound at 32 requests in flight.
+// starving the others. Half the budget left a bucket of a million versions
+// latency-bound at 32 requests in flight.
 func (r *run) listParallelism() int {
 	return max(1, r.opts.Concurrency)
 }

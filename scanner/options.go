@@ -30,7 +30,7 @@ const (
 )
 
 // Options configures a scan. The field comments name the configuration keys
-// of DESIGN.md "Configuration".
+// (README "Configuration", config.example.yaml).
 type Options struct {
 	OrganizationRoleARN string   // organization_role_arn: assumed first, for a delegated audit account
 	MemberRoleName      string   // member_role_name

@@ -18,15 +18,17 @@ const (
 
 // Default client-side rate limits, in requests per second (0 = none).
 //
-// AWS publishes no per-API request rates for Organizations or STS
-// (aws-facts.md §9 "not verified"); both throttle per account, and the
+// AWS publishes no per-API request rates for Organizations or STS (the
+// Organizations quotas page, https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html,
+// names throttling without figures); both throttle per account, and the
 // caller's account shares its quota with every other tool that runs there.
 // The defaults keep ownerscan well below what those services are known to
 // sustain while costing a scan little: Organizations calls are a handful
 // (DescribeOrganization and one ListAccounts page per 20 accounts, which
 // follow each other anyway); STS calls are one AssumeRole per member account
 // and per session refresh. S3 scales per bucket prefix (3,500-5,500
-// requests/s, aws-facts.md §10) and the concurrency limit already bounds
+// requests/s, https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html)
+// and the concurrency limit already bounds
 // it. Throttling that still happens is retried (clients.go).
 const (
 	DefaultOrganizationsRate = 10

@@ -96,7 +96,8 @@ func (r *run) optInCandidates() []string {
 // bucketRegion asks HeadBucket, sent to api's region, where a bucket lives.
 // S3 names the region in the x-amz-bucket-region header whatever the
 // answer: 200, 403, or the 301 it gives when the bucket lives elsewhere
-// (which the SDK turns into a MovedPermanently error, aws-facts.md §6). So the
+// (which the SDK turns into a MovedPermanently error; see
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html). So the
 // header decides, from a success or an error response alike; only an error
 // without it fails the lookup.
 func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error) {

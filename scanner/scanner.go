@@ -1,39 +1,3 @@
-// Package scanner is the ownerscan engine: it walks an AWS Organization,
-// assumes a role in each member account, checks every bucket's Object
-// Ownership, bucket ACL and (for buckets not enforced) the owner of every
-// object version, and returns a deterministic Result (DESIGN.md "What is
-// checked").
-//
-// Concurrency. One budget (Options.Concurrency) bounds the API requests in
-// flight: every HTTP attempt of every client holds a slot (budget.go).
-// Above it, goroutines are bounded so memory depends on concurrency, not on
-// the size of the organization:
-//   - accounts in flight (accountsInFlight): role assumption and ListBuckets;
-//   - bucket workers (bucketWorkers): one shared pool taking bucket tasks of
-//     every account from one FIFO queue, so a huge account or bucket never
-//     holds the others back;
-//   - one collector goroutine receives account rows, bucket results and
-//     object records over a channel and alone writes to the ObjectSink and
-//     the result; there is no shared mutable slice.
-//
-// Calls. Exactly the minimum of DESIGN.md's performance model (calls.go):
-// an enforced bucket costs one call; regions come with ListBuckets; the OU
-// tree is walked only when a filter names an OU or root, so without one
-// Account.OUPath stays "". Owner canonical IDs resolve through
-// ownerDirectory (directory.go), which explains how objects.csv rows get a
-// correct owner_account_id while listings run alongside account work.
-//
-// Object versions listed with no Owner are counted in
-// Bucket.UnknownOwnerObjects, never as the bucket owner's, streamed to the
-// sink with empty owner fields, and raise the bucket's OWNER_UNKNOWN
-// finding; such a bucket is never compliant (it is not enforced, or S3
-// would have reported the owner). They raise no CROSS_ACCOUNT_OBJECTS
-// finding: nothing says another account owns them.
-//
-// Owner identity (identity.go): an owner canonical ID that matches no
-// member is external only when every member's canonical ID is known (from
-// this scan, or Options.KnownCanonicalIDs) and the organization listing is
-// complete; otherwise it is unidentified, with the candidate members named.
 package scanner
 
 import (

@@ -49,7 +49,7 @@ const (
 // FindingType names a kind of finding.
 type FindingType string
 
-// Finding types (DESIGN.md "What is checked").
+// Finding types (README "Findings").
 const (
 	FindingACLsEnabled         FindingType = "ACLS_ENABLED"
 	FindingBucketACLGrant      FindingType = "BUCKET_ACL_GRANT"
@@ -284,7 +284,9 @@ type Result struct {
 	Calls CallStats `json:"-"`
 }
 
-// CallStats is the performance model of DESIGN.md applied to what the scan found.
+// CallStats is the scan's own count of what it needed (README "--stats"),
+// applied to what it found: all there is against AWS. Against the emulator,
+// fakeaws.Emulator.Minimum gives an independent figure.
 type CallStats struct {
 	// MinCalls is the minimum number of API calls for this organization state.
 	MinCalls int64

@@ -20,8 +20,8 @@ type configKey struct {
 	decode   func(c *Config, n *yaml.Node, key string) error
 }
 
-// configSchema lists every key of the configuration file (DESIGN.md
-// "Configuration").
+// configSchema lists every key of the configuration file (README
+// "Configuration", config.example.yaml).
 var configSchema = []configKey{
 	{name: "organization_role_arn", decode: stringValue(func(c *Config) *string { return &c.OrganizationRoleARN })},
 	{name: "member_role_name", decode: stringValue(func(c *Config) *string { return &c.MemberRoleName })},

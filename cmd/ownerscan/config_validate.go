@@ -14,7 +14,8 @@ import (
 )
 
 // Value rules of the configuration keys. The STS and IAM patterns are those
-// of the API models (aws-facts.md §8): RoleSessionName 2-64 of [\w+=,.@-],
+// of the API references (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html):
+// RoleSessionName 2-64 of [\w+=,.@-],
 // ExternalId 2-1224 of [\w+=,.@:/-], role names 1-64 of [\w+=,.@-].
 var (
 	accountIDRe   = regexp.MustCompile(`^[0-9]{12}$`)

@@ -1,6 +1,6 @@
 // Command ownerscan audits S3 Object Ownership across an AWS Organization:
 // buckets where ACLs still decide who owns objects, and object versions
-// owned by other accounts. See README.md and DESIGN.md.
+// owned by other accounts. See README.md.
 package main
 
 import (

@@ -15,7 +15,7 @@ import (
 	"github.com/ownerscan/ownerscan/scanner/remediate"
 )
 
-// Exit codes (DESIGN.md "Exit codes").
+// Exit codes (README "Exit codes").
 const (
 	exitOK         = 0   // complete, nothing at or above --fail-on
 	exitFindings   = 1   // complete, findings at or above --fail-on

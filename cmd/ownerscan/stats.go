@@ -50,8 +50,8 @@ func (s *statsLine) setOwnCount(res *scanner.Result) {
 	s.MinCalls, s.MinCallsFrom, s.BoundS = res.Calls.MinCalls, minFromScan, 0
 }
 
-// latencyBound is the lower bound on the wall time of a scan (DESIGN.md
-// "Performance model"): max(critical path x L, calls x L / concurrency).
+// latencyBound is the lower bound on the wall time of a scan (README
+// "--stats"): max(critical path x L, calls x L / concurrency).
 func latencyBound(latency time.Duration, criticalPath, calls int64, concurrency int) time.Duration {
 	if latency <= 0 || concurrency <= 0 {
 		return 0

@@ -19,7 +19,7 @@ import (
 	"github.com/ownerscan/ownerscan/internal/mototest"
 )
 
-// The builtin scenario's motivating story (DESIGN.md, issue 2): AccountC
+// The builtin scenario's motivating story (README "Why"): AccountC
 // writes into AccountB's ObjectWriter bucket and keeps owning the objects.
 const (
 	cliAccountA     = "111111111111"
@@ -269,10 +269,10 @@ const emulateStartTimeout = 30 * time.Second
 
 // exportsQuiet is how long stdout must stay silent, once the four required
 // export lines are in, before the list counts as complete: `emulate` prints
-// its lines in one burst, and may print more than the four DESIGN.md names.
+// its lines in one burst, and may print more than the four the README names.
 const exportsQuiet = 300 * time.Millisecond
 
-// requiredExports are the variables DESIGN.md says `emulate` exports.
+// requiredExports are the variables the README says `emulate` exports.
 var requiredExports = []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
 
 // startEmulate runs `ownerscan emulate --addr 127.0.0.1:0` and returns its

@@ -17,13 +17,12 @@ import (
 )
 
 // divergenceProbe is a request on which moto is known to differ from AWS
-// (aws-facts.md, "moto server as an independent peer", and what this test
-// found). fakeaws must give the AWS answer; moto's answer is only logged, so
+// (moto's own documentation and what this test found). fakeaws must give the AWS answer; moto's answer is only logged, so
 // the report shows where the two emulators part and why the differential
 // comparison leaves these out.
 type divergenceProbe struct {
 	name string
-	aws  string                   // the answer AWS gives, per aws-facts.md
+	aws  string                   // the answer AWS gives, per its documentation
 	run  func(o *observer) string // the SDK-visible answer, rendered
 }
 

@@ -10,7 +10,7 @@ import (
 
 // TestMotoDifferential runs one organization on fakeaws and on moto and
 // compares what the real SDK sees of both, for what moto models faithfully
-// (aws-facts.md, "moto server as an independent peer"): Organizations listing
+// (the package documentation lists where it does not): Organizations listing
 // and paging, AssumeRole binding to the member account, per-account
 // ListBuckets, ownership controls including the not-found error, the bucket
 // ACL, bucket regions, and object listing and paging. Account IDs, canonical

@@ -12,7 +12,7 @@ import (
 
 const organizationsTargetPrefix = "AWSOrganizationsV20161128."
 
-// Organizations List* page size limits (aws-facts.md §9).
+// Organizations List* page size limits (MaxResults 1-20, https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html).
 const (
 	orgMaxResults     = 20
 	orgDefaultResults = 20

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// ACL grantee groups (aws-facts.md §7).
+// ACL grantee groups (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html).
 const (
 	groupAllUsers           = "http://acs.amazonaws.com/groups/global/AllUsers"
 	groupAuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"

@@ -29,10 +29,10 @@ const (
 // integrity header the client sent: a hex X-Amz-Content-Sha256 (the
 // signature covered it), Content-MD5 and x-amz-checksum-{crc32,crc32c,sha1,
 // sha256}. The SDK sends x-amz-checksum-crc32 and no Content-MD5 by default
-// (aws-facts.md §2). requireChecksum makes a body without Content-MD5 or a
+// (aws-sdk-go-v2 service/s3 since v1.73.0). requireChecksum makes a body without Content-MD5 or a
 // checksum header an InvalidRequest, as for PutBucketOwnershipControls,
-// whose model requires one (what S3 answers exactly is not verified:
-// aws-facts.md, open question 4).
+// whose model requires one (what S3 answers exactly to a body with
+// neither is not documented, and not verified here).
 func (req *s3Request) readBody(limit int64, requireChecksum bool) ([]byte, *s3Error) {
 	body, err := io.ReadAll(io.LimitReader(req.r.Body, limit+1))
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // listBuckets is ListBuckets: the caller's account's buckets in name order
-// (aws-facts.md §5). BucketRegion is written only when the request used
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html). BucketRegion is written only when the request used
 // max-buckets, continuation-token, prefix or bucket-region; such requests
 // get pages of max-buckets (default 10000) with a ContinuationToken.
 func (req *s3Request) listBuckets() *s3Error {
@@ -233,8 +233,8 @@ func (req *s3Request) headBucket() *s3Error {
 	return nil
 }
 
-// getBucketLocation is GetBucketLocation: empty for us-east-1 (aws-facts.md
-// §6). Only the bucket's account may call it; it is answered whatever the
+// getBucketLocation is GetBucketLocation: empty for us-east-1
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html). Only the bucket's account may call it; it is answered whatever the
 // signing region.
 func (req *s3Request) getBucketLocation() *s3Error {
 	if err := req.requireOwner(); err != nil {

@@ -62,8 +62,8 @@ func skipPrefix(it *keyIter, cp string) bool {
 }
 
 // listObjectVersions is ListObjectVersions: versions and delete markers in
-// key order, newest first within a key, each with its Owner (aws-facts.md
-// §4). Paging: key-marker alone resumes after that key; with
+// key order, newest first within a key, each with its Owner
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html). Paging: key-marker alone resumes after that key; with
 // version-id-marker it resumes after that version of the key (an unknown
 // version ID resumes at the next key). A page ends exactly at max-keys
 // entries and IsTruncated is true only when another entry follows, so

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Object Ownership values (aws-facts.md §1-3). ownershipNotSet is a bucket
+// Object Ownership values (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+// ownershipNotSet is a bucket
 // without ownership controls: GetBucketOwnershipControls answers 404 and the
 // bucket behaves as ObjectWriter.
 const (
@@ -38,7 +39,7 @@ const (
 	aclLogDeliveryWrite       = "log-delivery-write"
 )
 
-// anonymousCanonicalID owns anonymous writes (aws-facts.md §3).
+// anonymousCanonicalID owns anonymous writes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html).
 const anonymousCanonicalID = "65a011a29cdf8ec533ec3d1ccaae921c"
 
 // nullVersionID is the version ID of objects written while versioning was
@@ -80,7 +81,7 @@ type s3Object struct {
 
 // s3Version is one written version or delete marker. It records who wrote it
 // and who owned it at write time, so that switching the bucket to
-// BucketOwnerEnforced and back restores the writers (aws-facts.md §2).
+// BucketOwnerEnforced and back restores the writers (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
 type s3Version struct {
 	id           string
 	deleteMarker bool
@@ -100,7 +101,7 @@ func (v *s3Version) lastModified() time.Time {
 }
 
 // ownerAtWrite is who owns a version written now by writer with the canned
-// ACL acl under the given Object Ownership (aws-facts.md §3).
+// ACL acl under the given Object Ownership (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
 func ownerAtWrite(ownership, bucketOwner, writer, acl string) string {
 	switch ownership {
 	case ownershipEnforced:

@@ -22,7 +22,8 @@ const (
 
 // s3Upload is a multipart upload in progress. Its ACL and initiator are
 // fixed by CreateMultipartUpload: they decide who owns the completed object
-// (CompleteMultipartUpload has no ACL, aws-facts.md §3).
+// (CompleteMultipartUpload has no ACL,
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html).
 type s3Upload struct {
 	id          string
 	key         string

@@ -125,7 +125,8 @@ func (req *s3Request) putObject() *s3Error {
 }
 
 // copyObject is CopyObject. The copy's owner follows the ACL of the copy
-// request (the source's ACL is not carried, aws-facts.md §3); the caller
+// request (the source's ACL is not carried,
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html); the caller
 // must be able to read the source version.
 func (req *s3Request) copyObject() *s3Error {
 	if serr := req.checkWritableKey(req.key); serr != nil {

@@ -115,7 +115,7 @@ func (req *s3Request) dispatch() *s3Error {
 }
 
 // errPermanentRedirect is S3's answer to a request signed for another
-// region than the bucket's (aws-facts.md §6). HEAD requests get no body, so
+// region than the bucket's (PermanentRedirect, 301). HEAD requests get no body, so
 // the SDK reports MovedPermanently.
 func errPermanentRedirect(b *s3Bucket, head bool) *s3Error {
 	e := newS3Error(http.StatusMovedPermanently, "PermanentRedirect",
@@ -129,7 +129,8 @@ func errPermanentRedirect(b *s3Bucket, head bool) *s3Error {
 // errIllegalLocation is S3's answer to a request sent to another region
 // than the bucket's when either region is an opt-in region: 400
 // IllegalLocationConstraintException naming the bucket's location
-// constraint ("unspecified" for us-east-1), not a 301 (aws-facts.md §6; the
+// constraint ("unspecified" for us-east-1), not a 301
+// (https://github.com/cloud-custodian/cloud-custodian/issues/8005; the
 // AWS SDK for JavaScript v3 reads x-amz-bucket-region from this answer,
 // which is modelled here too).
 func errIllegalLocation(b *s3Bucket) *s3Error {

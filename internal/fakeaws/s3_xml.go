@@ -140,7 +140,8 @@ func appendDigits(dst []byte, n, width int) []byte {
 }
 
 // ownerElem writes <Owner><ID>id</ID></Owner>. DisplayName is gone from S3
-// since November 2025 (aws-facts.md §4), so it is never written.
+// since November 2025 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Owner.html),
+// so it is never written.
 func (x *xmlBuf) ownerElem(canonicalID string) {
 	x.b = append(x.b, "<Owner><ID>"...)
 	x.b = append(x.b, canonicalID...) // canonical IDs are hex
@@ -215,8 +216,7 @@ func appendXMLEscaped(dst []byte, s string) []byte {
 }
 
 // appendURLEncoded appends s as S3 writes key-like values under
-// encoding-type=url. The flavour is not documented by AWS (aws-facts.md, open
-// question 5); fakeaws percent-encodes every byte except the RFC 3986
+// encoding-type=url. The flavour is not documented by AWS; fakeaws percent-encodes every byte except the RFC 3986
 // unreserved characters and '/', with uppercase hex and space as %20 (never
 // '+'). That output decodes to the key with url.PathUnescape,
 // url.QueryUnescape and Python's unquote_plus alike.

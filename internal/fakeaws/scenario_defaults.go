@@ -7,7 +7,7 @@ import (
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
-// Defaults the scenario format promises (DESIGN.md, scenario_types.go).
+// Defaults the scenario format promises (scenario_types.go).
 const (
 	// DefaultRegion is the region of buckets that name none, in the aws
 	// partition; in another partition they get its home region

@@ -7,7 +7,7 @@ import (
 )
 
 // Scenario is the organization state an Emulator serves, as read from YAML
-// (DESIGN.md "The emulator"). Every field is optional except where Validate
+// (the package documentation and README "The emulator from a shell"). Every field is optional except where Validate
 // says otherwise.
 type Scenario struct {
 	ManagementAccount   string        `yaml:"management_account"`

@@ -13,7 +13,7 @@ import (
 
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
-// AssumeRole limits (aws-facts.md §8).
+// AssumeRole limits (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
 const (
 	minSessionSeconds     = 900
 	maxSessionSeconds     = 43200

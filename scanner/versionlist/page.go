@@ -1,11 +1,3 @@
-// Package versionlist lists the object versions of one S3 bucket fast: a
-// streaming decoder of ListObjectVersions pages that replaces the SDK's
-// reflection-free but token-by-token XML deserializer while keeping the SDK's
-// signing, retries and endpoint resolution, and a lister that splits one
-// bucket's key space into disjoint ranges and lists them concurrently.
-//
-// Exactness is the contract: every version and delete marker of the bucket is
-// handed to the caller exactly once (see ListAll).
 package versionlist
 
 import (
