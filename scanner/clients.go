@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ownerscan/ownerscan/scanner/fastdecode"
 )
 
 // Retry and timeout settings of every client (README, "Throttling, faults
@@ -57,9 +60,15 @@ func newRetryer(maxBackoff time.Duration) aws.Retryer {
 type awsClients struct {
 	base   aws.Config    // Credentials: the caller's
 	limits *rateLimiters // per-service request pacing; nil = none
+	log    *slog.Logger  // for the fast decoders' warning
 
 	mu sync.Mutex
 	s3 map[s3ClientKey]*s3.Client
+	// fastDecoding is the S3 clients' APIOptions entry swapping in the
+	// fast decoders of ACL answers (fastdecode), made with the first
+	// client so that a changed SDK is warned about once per scan; nil
+	// with OWNERSCAN_SDK_DECODER=1.
+	fastDecoding func(*middleware.Stack) error
 }
 
 type s3ClientKey struct{ account, region string }
@@ -75,7 +84,14 @@ func newAWSClients(cfg aws.Config, httpClient aws.HTTPClient, b *budget) *awsCli
 	base.Retryer = func() aws.Retryer { return newRetryer(DefaultMaxBackoff) }
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
-	return &awsClients{base: base, s3: make(map[s3ClientKey]*s3.Client)}
+	return &awsClients{base: base, log: slog.New(slog.DiscardHandler), s3: make(map[s3ClientKey]*s3.Client)}
+}
+
+// withLogger sets the logger that warns when a fast decoder cannot stand
+// in for the SDK's (fastdecode.APIOption).
+func (c *awsClients) withLogger(l *slog.Logger) *awsClients {
+	c.log = l
+	return c
 }
 
 // withMaxBackoff sets the longest wait between two attempts of a call
@@ -132,11 +148,18 @@ func (c *awsClients) S3(accountID, region string, creds aws.CredentialsProvider)
 	if cl, ok := c.s3[key]; ok {
 		return cl
 	}
+	if c.fastDecoding == nil && !sdkDecoderForced() {
+		c.fastDecoding = fastdecode.APIOption(c.log)
+	}
 	cl := s3.NewFromConfig(c.config(creds, func(l *rateLimiters) *paceLimiter { return l.s3 }), func(o *s3.Options) {
 		o.Region = region
 		o.ExpressCredentials = noExpressCredentials{}
 		if c.base.BaseEndpoint != nil {
 			o.UsePathStyle = true
+		}
+		if c.fastDecoding != nil {
+			// A fresh slice: the base's may be shared with other clients.
+			o.APIOptions = append(slices.Clip(o.APIOptions), c.fastDecoding)
 		}
 	})
 	c.s3[key] = cl

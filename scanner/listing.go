@@ -121,9 +121,10 @@ func (r *run) listVersionsAfter(ctx context.Context, api S3API, job bucketJob, o
 	return err
 }
 
-// sdkDecoderEnv, set to 1, makes listings decode every page with the SDK's
-// own deserializer instead of the fast decoder: a diagnostic switch for
-// measuring the difference (cmd/ownerscan/testdata/perf), not a setting.
+// sdkDecoderEnv, set to 1, makes listings decode every page, and S3 clients
+// every ACL answer, with the SDK's own deserializer instead of the fast
+// decoders: a diagnostic switch for measuring the difference
+// (cmd/ownerscan/testdata/perf), not a setting.
 const sdkDecoderEnv = "OWNERSCAN_SDK_DECODER"
 
 // sdkDecoderForced reads sdkDecoderEnv once per process.

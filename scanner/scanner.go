@@ -46,10 +46,11 @@ func New(cfg aws.Config, opts Options, logger *slog.Logger, tune ...Option) (*Sc
 	if err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
-	s := newScanner(opts, logger, func() (clientFactory, *budget) {
+	var s *Scanner
+	s = newScanner(opts, logger, func() (clientFactory, *budget) {
 		b := newBudget(opts.Concurrency)
 		return newAWSClients(cfg, newHTTPClient(opts.Concurrency, t.attemptTimeout), b).
-			withRateLimits(opts.RateLimits).withMaxBackoff(t.maxBackoff), b
+			withRateLimits(opts.RateLimits).withMaxBackoff(t.maxBackoff).withLogger(s.log), b
 	})
 	s.tune = t
 	s.region = cfg.Region

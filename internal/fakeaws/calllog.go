@@ -59,7 +59,7 @@ func (l *CallLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.next.ServeHTTP(w, r)
 		return
 	}
-	op, bucket, key := classifyS3(r)
+	op, bucket, key := classifyS3(r, r.URL.Query())
 	call := S3Call{Operation: op, Bucket: bucket, Key: key, Header: r.Header.Clone()}
 	l.mu.Lock()
 	intercept := l.intercept

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Emulator struct {
 	refused  refusals // calls denied for good, for Minimum
 	now      func() time.Time
 	requests atomic.Uint64
+	keys     signingKeys // of the requests verified
 }
 
 // New builds an emulator for sc. It applies defaults, expands Generate and
@@ -119,6 +121,7 @@ type request struct {
 	key       string     // S3 object key, "" for bucket and account calls
 	body      []byte     // STS and Organizations only
 	form      url.Values // STS only
+	query     url.Values // S3 only: the query parameters
 	sig       *sigV4
 	principal *principal
 }
@@ -133,7 +136,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveMinimum(w, r)
 		return
 	}
-	w.Header().Set("x-amz-request-id", e.requestID())
+	w.Header().Set("X-Amz-Request-Id", e.requestID())
 	req := &request{}
 	sig, sigErr := parseSigV4(r)
 	if sigErr == nil {
@@ -193,7 +196,7 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, req *request
 	}
 	switch req.service {
 	case "s3":
-		e.s3.serve(w, r, caller)
+		e.s3.serveClassified(w, r, caller, s3Call{op: req.operation, bucket: req.bucket, key: req.key, query: req.query})
 	case "sts":
 		e.serveSTS(w, r, req, caller)
 	case "organizations":
@@ -240,7 +243,8 @@ func guessService(r *http.Request) string {
 func (e *Emulator) classify(r *http.Request, req *request) error {
 	switch req.service {
 	case "s3":
-		req.operation, req.bucket, req.key = classifyS3(r)
+		req.query = r.URL.Query()
+		req.operation, req.bucket, req.key = classifyS3(r, req.query)
 		return nil
 	case "sts", "organizations":
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
@@ -319,7 +323,7 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 		sum := sha256.Sum256(req.body)
 		payloadHash = hex.EncodeToString(sum[:])
 	}
-	if err := req.sig.verify(r, p.Secret, payloadHash, e.now()); err != nil {
+	if err := req.sig.verify(r, &e.keys, p.Secret, payloadHash, e.now()); err != nil {
 		if errors.Is(err, errSignatureMismatch) {
 			return nil, authErr(req.service, authBadSignature)
 		}
@@ -346,6 +350,12 @@ func (e *Emulator) authenticate(r *http.Request, req *request, sigErr error) (*C
 
 func (e *Emulator) requestID() string {
 	n := e.requests.Add(1)
-	sum := sha256.Sum256(fmt.Appendf(nil, "fakeaws request %d", n))
-	return strings.ToUpper(hex.EncodeToString(sum[:8]))
+	var msg [40]byte
+	sum := sha256.Sum256(strconv.AppendUint(append(msg[:0], "fakeaws request "...), n, 10))
+	const upperHex = "0123456789ABCDEF"
+	var id [16]byte
+	for i, c := range sum[:8] {
+		id[2*i], id[2*i+1] = upperHex[c>>4], upperHex[c&15]
+	}
+	return string(id[:])
 }

@@ -335,7 +335,7 @@ func TestClassifyS3(t *testing.T) {
 		if c.header != "" {
 			r.Header.Set("X-Amz-Copy-Source", c.header)
 		}
-		op, bucket, key := classifyS3(r)
+		op, bucket, key := classifyS3(r, r.URL.Query())
 		if op != c.op || bucket != c.bucket || key != c.key {
 			t.Errorf("%s %s (Host %s): got %s %q %q, want %s %q %q", c.method, c.target, c.host, op, bucket, key, c.op, c.bucket, c.key)
 		}

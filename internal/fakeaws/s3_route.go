@@ -59,11 +59,23 @@ var s3Handlers = map[string]s3Handler{
 // the request must be signed for the bucket's region (301
 // PermanentRedirect, except GetBucketLocation), then access (403).
 func (st *s3Store) serve(w http.ResponseWriter, r *http.Request, c *Caller) {
-	op, name, key := classifyS3(r)
+	q := r.URL.Query()
+	op, name, key := classifyS3(r, q)
+	st.serveClassified(w, r, c, s3Call{op: op, bucket: name, key: key, query: q})
+}
+
+// s3Call is what classifyS3 made of a request, with its query parameters.
+type s3Call struct {
+	op, bucket, key string
+	query           url.Values
+}
+
+// serveClassified is serve of a request already classified.
+func (st *s3Store) serveClassified(w http.ResponseWriter, r *http.Request, c *Caller, call s3Call) {
 	if c == nil {
 		c = &Caller{CanonicalID: anonymousCanonicalID}
 	}
-	req := &s3Request{st: st, w: w, r: r, c: c, q: r.URL.Query(), op: op, name: name, key: key}
+	req := &s3Request{st: st, w: w, r: r, c: c, q: call.query, op: call.op, name: call.bucket, key: call.key}
 	ensureRequestID(w)
 	if err := req.dispatch(); err != nil {
 		err.write(w, r)
@@ -135,10 +147,10 @@ func errIllegalLocation(b *s3Bucket) *s3Error {
 // key. The bucket comes from a virtual-host name ({bucket}.localhost,
 // {bucket}.s3.{region}.amazonaws.com, {bucket}.s3.amazonaws.com) or else the
 // first path segment. Unrecognised requests are "Unknown" (serve answers
-// 501 NotImplemented). x-id query parameters are ignored.
-func classifyS3(r *http.Request) (operation, bucket, key string) {
+// 501 NotImplemented). x-id query parameters are ignored. q is the
+// request's query, parsed.
+func classifyS3(r *http.Request, q url.Values) (operation, bucket, key string) {
 	bucket, key = s3Target(r)
-	q := r.URL.Query()
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if bucket == "" {
 		if r.Method == http.MethodGet {

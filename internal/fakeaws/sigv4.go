@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -110,9 +112,10 @@ func (s *sigV4) setCredential(credential string) error {
 	return nil
 }
 
-// verify recomputes the signature with secret. payloadHash is the hex
-// SHA-256 of the body, or a literal such as UNSIGNED-PAYLOAD for S3.
-func (s *sigV4) verify(r *http.Request, secret, payloadHash string, now time.Time) error {
+// verify recomputes the signature with secret, its signing key from keys.
+// payloadHash is the hex SHA-256 of the body, or a literal such as
+// UNSIGNED-PAYLOAD for S3.
+func (s *sigV4) verify(r *http.Request, keys *signingKeys, secret, payloadHash string, now time.Time) error {
 	t, err := time.Parse(amzDateLayout, s.AmzDate)
 	if err != nil {
 		return errors.New("X-Amz-Date is not in yyyymmddThhmmssZ form")
@@ -123,15 +126,24 @@ func (s *sigV4) verify(r *http.Request, secret, payloadHash string, now time.Tim
 	if s.Presigned && now.After(t.Add(s.Expires)) {
 		return errPresignExpired
 	}
-	canonical := canonicalRequest(r, s, payloadHash)
-	sum := sha256.Sum256([]byte(canonical))
-	stringToSign := sigV4Algorithm + "\n" + s.AmzDate + "\n" + s.Scope() + "\n" + hex.EncodeToString(sum[:])
-	key := hmacSHA256([]byte("AWS4"+secret), s.Date)
-	key = hmacSHA256(key, s.Region)
-	key = hmacSHA256(key, s.Service)
-	key = hmacSHA256(key, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(s.Signature)) {
+	bp := signBufs.Get().(*[]byte)
+	defer signBufs.Put(bp)
+	buf := appendCanonicalRequest((*bp)[:0], r, s, payloadHash)
+	sum := sha256.Sum256(buf)
+	n := len(buf) // the string to sign follows the canonical request
+	buf = append(buf, sigV4Algorithm+"\n"...)
+	buf = append(buf, s.AmzDate...)
+	buf = append(buf, '\n')
+	buf = append(buf, s.Scope()...)
+	buf = append(buf, '\n')
+	buf = hex.AppendEncode(buf, sum[:])
+	*bp = buf[:0]
+	m := hmac.New(sha256.New, keys.key(secret, s.Date, s.Region, s.Service))
+	m.Write(buf[n:])
+	var mac [sha256.Size]byte
+	var want [2 * sha256.Size]byte
+	hex.Encode(want[:], m.Sum(mac[:0]))
+	if !hmac.Equal(want[:], []byte(s.Signature)) {
 		return errSignatureMismatch
 	}
 	return nil
@@ -142,32 +154,84 @@ var (
 	errPresignExpired    = errors.New("request has expired")
 )
 
+// signBufs recycles the buffers of canonical requests and strings to sign.
+var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(data))
 	return m.Sum(nil)
 }
 
-// canonicalRequest builds the SigV4 canonical request of r as received.
-func canonicalRequest(r *http.Request, s *sigV4, payloadHash string) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r, s.Service))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(rawQuery(r), s.Presigned))
-	b.WriteByte('\n')
-	for _, name := range s.SignedHeaders {
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(canonicalHeaderValue(r, name))
-		b.WriteByte('\n')
+// signingKeys caches SigV4 signing keys by secret, date, region and
+// service: each takes four HMAC-SHA256 computations to derive, and a scan
+// signs thousands of requests with each (one key per credential, day,
+// region and service). A nil cache derives every key. Safe for concurrent
+// use.
+type signingKeys struct {
+	mu   sync.RWMutex
+	keys map[signingScope][]byte
+}
+
+type signingScope struct{ secret, date, region, service string }
+
+// maxSigningKeys bounds the cache: past it, it starts over (an emulator
+// serving more credentials than this at once derives some keys again).
+const maxSigningKeys = 4096
+
+// key returns the signing key of secret in the scope date/region/service.
+func (c *signingKeys) key(secret, date, region, service string) []byte {
+	if c == nil {
+		return deriveSigningKey(secret, date, region, service)
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(s.SignedHeaders, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
+	scope := signingScope{secret, date, region, service}
+	c.mu.RLock()
+	k, ok := c.keys[scope]
+	c.mu.RUnlock()
+	if ok {
+		return k
+	}
+	k = deriveSigningKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.keys == nil || len(c.keys) >= maxSigningKeys {
+		c.keys = make(map[signingScope][]byte)
+	}
+	c.keys[scope] = k
+	c.mu.Unlock()
+	return k
+}
+
+func deriveSigningKey(secret, date, region, service string) []byte {
+	key := hmacSHA256([]byte("AWS4"+secret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, service)
+	return hmacSHA256(key, "aws4_request")
+}
+
+// appendCanonicalRequest appends the SigV4 canonical request of r as
+// received to b.
+func appendCanonicalRequest(b []byte, r *http.Request, s *sigV4, payloadHash string) []byte {
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, canonicalURI(r, s.Service)...)
+	b = append(b, '\n')
+	b = append(b, canonicalQuery(rawQuery(r), s.Presigned)...)
+	b = append(b, '\n')
+	for _, name := range s.SignedHeaders {
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendCanonicalHeaderValue(b, r, name)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	for i, name := range s.SignedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, name...)
+	}
+	b = append(b, '\n')
+	return append(b, payloadHash...)
 }
 
 // rawPath returns the path exactly as the client sent it.
@@ -266,24 +330,51 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-func canonicalHeaderValue(r *http.Request, name string) string {
+// appendCanonicalHeaderValue appends the canonical value of header name:
+// its values trimmed, runs of white space in each made one space, joined
+// by commas.
+func appendCanonicalHeaderValue(b []byte, r *http.Request, name string) []byte {
 	var values []string
 	switch name {
 	case "host":
-		values = []string{r.Host}
+		return appendCanonicalValue(b, r.Host)
 	case "content-length":
 		values = r.Header.Values("Content-Length")
 		if len(values) == 0 && r.ContentLength >= 0 {
-			values = []string{strconv.FormatInt(r.ContentLength, 10)}
+			return strconv.AppendInt(b, r.ContentLength, 10)
 		}
 	case "transfer-encoding":
 		values = r.TransferEncoding
 	default:
 		values = r.Header.Values(name)
 	}
-	out := make([]string, len(values)) // values may alias r.Header: never trim in place
 	for i, v := range values {
-		out[i] = strings.Join(strings.Fields(v), " ")
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCanonicalValue(b, v)
 	}
-	return strings.Join(out, ",")
+	return b
+}
+
+// appendCanonicalValue appends v with its white space (as strings.Fields
+// finds it) trimmed and each run made one space.
+func appendCanonicalValue(b []byte, v string) []byte {
+	plain := true
+	for i := 0; i < len(v) && plain; i++ {
+		c := v[i]
+		// ASCII but for white space, and no space at either end or next
+		// to another: nothing to change.
+		plain = c < utf8.RuneSelf && c > ' ' || c == ' ' && i > 0 && i < len(v)-1 && v[i-1] != ' '
+	}
+	if plain {
+		return append(b, v...)
+	}
+	for i, f := range strings.Fields(v) {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f...)
+	}
+	return b
 }

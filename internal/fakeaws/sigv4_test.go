@@ -3,9 +3,13 @@ package fakeaws
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -171,6 +175,71 @@ func TestSigV4S3KeysWithSpecialCharacters(t *testing.T) {
 		_, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("b-bucket"), Key: aws.String(key)})
 		if err != nil && coreHTTPStatus(err) == 403 {
 			t.Errorf("key %q: %v", key, err)
+		}
+	}
+}
+
+// TestSigningKeys: the cached signing keys are the ones SigV4 derives (the
+// example of AWS's documentation, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
+// one per scope, the same whether cached or not, also past the cache's
+// bound and from many goroutines.
+func TestSigningKeys(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+	var c signingKeys
+	for _, keys := range []*signingKeys{nil, &c, &c} {
+		if got := hex.EncodeToString(keys.key(secret, "20150830", "us-east-1", "iam")); got != "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9" {
+			t.Fatalf("signing key %s", got)
+		}
+	}
+	other := [][4]string{{secret + "x", "20150830", "us-east-1", "iam"}, {secret, "20150831", "us-east-1", "iam"},
+		{secret, "20150830", "us-west-2", "iam"}, {secret, "20150830", "us-east-1", "s3"}}
+	seen := map[string]bool{}
+	for _, o := range other {
+		k := hex.EncodeToString(c.key(o[0], o[1], o[2], o[3]))
+		if seen[k] || k == "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9" {
+			t.Fatalf("scope %v shares a key", o)
+		}
+		seen[k] = true
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range maxSigningKeys + 100 {
+				date := fmt.Sprintf("2025%04d", i)
+				if !bytes.Equal(c.key(secret, date, "us-east-1", "s3"), deriveSigningKey(secret, date, "us-east-1", "s3")) {
+					t.Errorf("goroutine %d: key %d differs", g, i)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if len(c.keys) > maxSigningKeys {
+		t.Errorf("%d keys cached, bound %d", len(c.keys), maxSigningKeys)
+	}
+}
+
+// TestCanonicalValue: a header value's canonical form is its white space
+// trimmed and each run made one space (strings.Fields' white space, the
+// Unicode kind included), fast path or not.
+func TestCanonicalValue(t *testing.T) {
+	values := []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\u00a0b", "a\u0085b", "é b", "\u2003a", "a b c", "x\x01y", "a \tb"}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "Z", "0", " ", " ", "\t", "\n", "\u00a0", "é", "\x7f", ";", "="}
+	for range 2000 {
+		var b strings.Builder
+		for range r.IntN(8) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		values = append(values, b.String())
+	}
+	for _, v := range values {
+		if got, want := string(appendCanonicalValue(nil, v)), strings.Join(strings.Fields(v), " "); got != want {
+			t.Errorf("%q: %q, want %q", v, got, want)
 		}
 	}
 }

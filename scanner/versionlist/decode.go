@@ -3,6 +3,8 @@ package versionlist
 import (
 	"bytes"
 	"strings"
+
+	"github.com/ownerscan/ownerscan/internal/xmlscan"
 )
 
 // maxInternedOwners bounds the owner-ID intern table of one Decoder. Owners
@@ -14,7 +16,7 @@ const maxInternedOwners = 4096
 // document) into Pages. It keeps scratch buffers and an owner-ID intern
 // table between calls, so reuse one per goroutine. The zero value is ready.
 type Decoder struct {
-	s      xmlScanner
+	s      xmlscan.Scanner
 	arena  []byte      // decoded keys, version IDs and markers of the page
 	spans  []entrySpan // per entry, where its strings are in arena
 	pfx    []span      // common prefixes in arena
@@ -58,7 +60,7 @@ func foldMatch(name []byte, fields []string) bool {
 func (d *Decoder) Decode(body []byte, p *Page) error {
 	p.reset()
 	p.takeEntries()
-	d.s = xmlScanner{b: body}
+	d.s.Reset(body)
 	d.arena = d.arena[:0]
 	d.spans = d.spans[:0]
 	d.pfx = d.pfx[:0]
@@ -68,29 +70,29 @@ func (d *Decoder) Decode(body []byte, p *Page) error {
 		d.owners = make(map[string]string)
 	}
 	s := &d.s
-	if err := s.prolog(); err != nil {
+	if err := s.Prolog(); err != nil {
 		return err
 	}
-	root, selfClosing, err := s.startTag()
+	root, selfClosing, err := s.StartTag()
 	if err != nil {
 		return err
 	}
 	if string(root) != "ListVersionsResult" || selfClosing {
-		return s.fail("root element is not a non-empty ListVersionsResult")
+		return s.Fail("root element is not a non-empty ListVersionsResult")
 	}
 	if err := d.rootChildren(p, root); err != nil {
 		return err
 	}
-	s.skipSpace()
+	s.SkipSpace()
 	switch {
-	case s.i != len(body):
-		return s.fail("content after the root element")
+	case !s.AtEnd():
+		return s.Fail("content after the root element")
 	case !d.truncs:
 		// Every page says whether more follow: without it, the last page
 		// of an empty bucket and a document that is not a page look alike.
-		return s.fail("no IsTruncated element")
+		return s.Fail("no IsTruncated element")
 	case len(p.Entries) > maxPageEntries:
-		return s.fail("more than 1,000 versions and delete markers")
+		return s.Fail("more than 1,000 versions and delete markers")
 	}
 	return d.finish(p)
 }
@@ -98,17 +100,11 @@ func (d *Decoder) Decode(body []byte, p *Page) error {
 func (d *Decoder) rootChildren(p *Page, root []byte) error {
 	s := &d.s
 	for {
-		kind, err := s.next()
-		if err != nil {
+		more, err := s.NextChild(root)
+		if err != nil || !more {
 			return err
 		}
-		switch kind {
-		case tokEOF:
-			return s.fail("unexpected end of document")
-		case tokEnd:
-			return s.endTag(root)
-		}
-		name, sc, err := s.startTag()
+		name, sc, err := s.StartTag()
 		if err != nil {
 			return err
 		}
@@ -123,7 +119,7 @@ func (d *Decoder) rootChildren(p *Page, root []byte) error {
 			if raw, err = d.text(name, sc); err == nil {
 				var ok bool
 				if p.IsTruncated, ok = parseBool(raw); !ok {
-					err = s.fail("IsTruncated is not true or false")
+					err = s.Fail("IsTruncated is not true or false")
 				}
 			}
 		case "NextKeyMarker":
@@ -139,7 +135,7 @@ func (d *Decoder) rootChildren(p *Page, root []byte) error {
 			var raw []byte
 			if raw, err = d.text(name, sc); err == nil {
 				if _, ok := parseSize(raw); !ok {
-					err = s.fail("MaxKeys is not a number")
+					err = s.Fail("MaxKeys is not a number")
 				}
 			}
 		case "Name", "Prefix", "KeyMarker", "VersionIdMarker", "Delimiter":
@@ -157,34 +153,34 @@ func (d *Decoder) rootChildren(p *Page, root []byte) error {
 // parse it under a case-insensitive match.
 func (d *Decoder) unknown(name []byte, selfClosing bool, fields []string) error {
 	if foldMatch(name, fields) {
-		return d.s.fail("element name differs from the SDK's only by case")
+		return d.s.Fail("element name differs from the SDK's only by case")
 	}
 	if selfClosing {
 		return nil
 	}
-	return d.s.skipElement(name, d.stack[:0])
+	return d.s.SkipElement(name, d.stack[:0])
 }
 
 // text returns the decoded text of a text-only element. The result is only
 // valid until the next call.
 func (d *Decoder) text(name []byte, selfClosing bool) ([]byte, error) {
-	raw, ent, err := d.s.value(name, selfClosing)
+	raw, ent, err := d.s.Value(name, selfClosing)
 	if err != nil || !ent {
 		return raw, err
 	}
-	d.scr = appendText(d.scr[:0], raw)
+	d.scr = xmlscan.AppendText(d.scr[:0], raw)
 	return d.scr, nil
 }
 
 // arenaText appends the decoded text of a text-only element to the arena.
 func (d *Decoder) arenaText(name []byte, selfClosing bool) (span, error) {
-	raw, ent, err := d.s.value(name, selfClosing)
+	raw, ent, err := d.s.Value(name, selfClosing)
 	if err != nil {
 		return span{}, err
 	}
 	off := len(d.arena)
 	if ent {
-		d.arena = appendText(d.arena, raw)
+		d.arena = xmlscan.AppendText(d.arena, raw)
 	} else {
 		d.arena = append(d.arena, raw...)
 	}
@@ -196,20 +192,14 @@ func (d *Decoder) commonPrefix(name []byte, selfClosing bool) error {
 	var pfx span
 	if !selfClosing {
 		for {
-			kind, err := s.next()
+			more, err := s.NextChild(name)
 			if err != nil {
 				return err
 			}
-			if kind == tokEOF {
-				return s.fail("unexpected end of document")
-			}
-			if kind == tokEnd {
-				if err := s.endTag(name); err != nil {
-					return err
-				}
+			if !more {
 				break
 			}
-			child, sc, err := s.startTag()
+			child, sc, err := s.StartTag()
 			if err != nil {
 				return err
 			}
@@ -236,20 +226,14 @@ func (d *Decoder) entry(p *Page, name []byte, selfClosing, deleteMarker bool) er
 	var sp entrySpan
 	if !selfClosing {
 		for {
-			kind, err := s.next()
+			more, err := s.NextChild(name)
 			if err != nil {
 				return err
 			}
-			if kind == tokEOF {
-				return s.fail("unexpected end of document")
-			}
-			if kind == tokEnd {
-				if err := s.endTag(name); err != nil {
-					return err
-				}
+			if !more {
 				break
 			}
-			child, sc, err := s.startTag()
+			child, sc, err := s.StartTag()
 			if err != nil {
 				return err
 			}
@@ -275,14 +259,14 @@ func (d *Decoder) entryField(e *Entry, sp *entrySpan, name []byte, sc, deleteMar
 		if raw, err = d.text(name, sc); err == nil {
 			var ok bool
 			if e.IsLatest, ok = parseBool(raw); !ok {
-				err = s.fail("IsLatest is not true or false")
+				err = s.Fail("IsLatest is not true or false")
 			}
 		}
 	case "LastModified":
 		if raw, err = d.text(name, sc); err == nil {
 			var ok bool
 			if e.LastModified, ok = parseTimestamp(raw); !ok {
-				err = s.fail("LastModified is not a plain UTC timestamp")
+				err = s.Fail("LastModified is not a plain UTC timestamp")
 			}
 		}
 	case "Owner":
@@ -297,7 +281,7 @@ func (d *Decoder) entryField(e *Entry, sp *entrySpan, name []byte, sc, deleteMar
 			if raw, err = d.text(name, sc); err == nil {
 				var ok bool
 				if e.Size, ok = parseSize(raw); !ok {
-					err = s.fail("Size is not a number")
+					err = s.Fail("Size is not a number")
 				}
 			}
 		case "ETag", "StorageClass", "ChecksumType", "ChecksumAlgorithm":
@@ -318,17 +302,11 @@ func (d *Decoder) owner(e *Entry, name []byte, selfClosing bool) error {
 		return nil
 	}
 	for {
-		kind, err := s.next()
-		if err != nil {
+		more, err := s.NextChild(name)
+		if err != nil || !more {
 			return err
 		}
-		if kind == tokEOF {
-			return s.fail("unexpected end of document")
-		}
-		if kind == tokEnd {
-			return s.endTag(name)
-		}
-		child, sc, err := s.startTag()
+		child, sc, err := s.StartTag()
 		if err != nil {
 			return err
 		}
@@ -356,17 +334,11 @@ func (d *Decoder) restoreStatus(name []byte, selfClosing bool) error {
 		return nil
 	}
 	for {
-		kind, err := s.next()
-		if err != nil {
+		more, err := s.NextChild(name)
+		if err != nil || !more {
 			return err
 		}
-		if kind == tokEOF {
-			return s.fail("unexpected end of document")
-		}
-		if kind == tokEnd {
-			return s.endTag(name)
-		}
-		child, sc, err := s.startTag()
+		child, sc, err := s.StartTag()
 		if err != nil {
 			return err
 		}
@@ -375,13 +347,13 @@ func (d *Decoder) restoreStatus(name []byte, selfClosing bool) error {
 		case "IsRestoreInProgress":
 			if raw, err = d.text(child, sc); err == nil {
 				if _, ok := parseBool(raw); !ok {
-					err = s.fail("IsRestoreInProgress is not true or false")
+					err = s.Fail("IsRestoreInProgress is not true or false")
 				}
 			}
 		case "RestoreExpiryDate":
 			if raw, err = d.text(child, sc); err == nil {
 				if _, ok := parseTimestamp(raw); !ok {
-					err = s.fail("RestoreExpiryDate is not a plain UTC timestamp")
+					err = s.Fail("RestoreExpiryDate is not a plain UTC timestamp")
 				}
 			}
 		default:
@@ -412,16 +384,16 @@ func (d *Decoder) finish(p *Page) error {
 	if d.url {
 		for i := range d.spans {
 			if !d.unescape(&d.spans[i].key) {
-				return d.s.fail("malformed URL escape in Key")
+				return d.s.Fail("malformed URL escape in Key")
 			}
 		}
 		for i := range d.pfx {
 			if !d.unescape(&d.pfx[i]) {
-				return d.s.fail("malformed URL escape in Prefix")
+				return d.s.Fail("malformed URL escape in Prefix")
 			}
 		}
 		if !d.unescape(&d.next) {
-			return d.s.fail("malformed URL escape in NextKeyMarker")
+			return d.s.Fail("malformed URL escape in NextKeyMarker")
 		}
 	}
 	a := d.arena

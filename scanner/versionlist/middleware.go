@@ -13,6 +13,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ownerscan/ownerscan/internal/answer"
+	"github.com/ownerscan/ownerscan/internal/sdkswap"
 )
 
 // Lister is the one S3 call this package makes, with the SDK's own method
@@ -24,8 +25,8 @@ type Lister interface {
 }
 
 // deserializerID is the ID of the SDK's operation deserializer in the
-// Deserialize step (see service/s3 deserializers.go).
-const deserializerID = "OperationDeserializer"
+// Deserialize step.
+const deserializerID = sdkswap.DeserializerID
 
 // pageKey carries a fast-decoded *Page in the output's ResultMetadata.
 type pageKey struct{}
@@ -74,29 +75,13 @@ type fastDeserializer struct {
 
 func (*fastDeserializer) ID() string { return deserializerID }
 
-// replay is a DeserializeHandler that returns a response already obtained.
-type replay struct {
-	out middleware.DeserializeOutput
-	md  middleware.Metadata
-	err error
-}
-
-func (r replay) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
-	return r.out, r.md, r.err
-}
-
-// errReader replays a body-read error after the bytes read before it.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
 func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	resp, ok := out.RawResponse.(*smithyhttp.Response)
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return m.orig.HandleDeserialize(ctx, in, replay{out, md, err})
+		return m.orig.HandleDeserialize(ctx, in, sdkswap.Replay{Out: out, Metadata: md, Err: err})
 	}
 	select {
 	case bodyReaders <- struct{}{}:
@@ -133,10 +118,10 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	// Let the SDK see exactly the bytes (and read error) it would have seen.
 	var body io.Reader = bytes.NewReader(buf)
 	if readErr != nil {
-		body = io.MultiReader(body, errReader{readErr})
+		body = io.MultiReader(body, sdkswap.ErrReader{Err: readErr})
 	}
 	resp.Body = io.NopCloser(body)
-	out, md, err = m.orig.HandleDeserialize(ctx, in, replay{out, md, nil})
+	out, md, err = m.orig.HandleDeserialize(ctx, in, sdkswap.Replay{Out: out, Metadata: md})
 	if err == nil {
 		if problem := checkSDKPage(buf, out.Result); problem != "" {
 			return out, md, &answer.Error{Operation: opName, Problem: problem, Excerpt: answer.Excerpt(buf)}

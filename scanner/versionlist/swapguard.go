@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ownerscan/ownerscan/internal/sdkswap"
 )
 
 // The fast decoder stands in for the SDK's deserializer of
@@ -57,7 +58,7 @@ var errProbeDone = errors.New("versionlist: probe done")
 // to stand in for a changed SDK). No request leaves the process: the call
 // stops while its stack is being built.
 func probeDeserializerSwap(optFns ...func(*s3.Options)) error {
-	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: noNetwork{}}, optFns...)
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: sdkswap.NoNetwork{}}, optFns...)
 	var swapErr error
 	_, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("probe")}, func(o *s3.Options) {
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
@@ -72,11 +73,4 @@ func probeDeserializerSwap(optFns ...func(*s3.Options)) error {
 		return fmt.Errorf("swap %s: %w", deserializerID, swapErr)
 	}
 	return nil
-}
-
-// noNetwork is the probe's HTTP client: it never sends anything.
-type noNetwork struct{}
-
-func (noNetwork) Do(*http.Request) (*http.Response, error) {
-	return nil, errors.New("versionlist: the probe sends no request")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ownerscan/ownerscan/internal/sdkswap"
 )
 
 // sdkListDeserializer is the type of the SDK's own ListObjectVersions
@@ -26,7 +27,7 @@ const sdkListDeserializer = "*s3.awsRestxml_deserializeOpListObjectVersions"
 func TestSDKDeserializerWhereExpected(t *testing.T) {
 	var ids []string
 	var found middleware.DeserializeMiddleware
-	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: noNetwork{}})
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: sdkswap.NoNetwork{}})
 	_, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("b")}, func(o *s3.Options) {
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 			ids = stack.Deserialize.List()
@@ -60,26 +61,8 @@ func TestSDKDeserializerWhereExpected(t *testing.T) {
 // movedDeserializer stands in for an SDK whose ListObjectVersions
 // deserializer has another ID: the same middleware under a new name.
 func movedDeserializer(o *s3.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-		ids := stack.Deserialize.List()
-		i := slices.Index(ids, deserializerID)
-		if i < 0 || i+1 >= len(ids) {
-			return fmt.Errorf("no %s before another step in %v", deserializerID, ids)
-		}
-		m, err := stack.Deserialize.Remove(deserializerID)
-		if err != nil {
-			return err
-		}
-		// In the same place: the steps around it close the body after it.
-		return stack.Deserialize.Insert(renamedDeserializer{m}, ids[i+1], middleware.Before)
-	})
+	o.APIOptions = append(o.APIOptions, sdkswap.MoveDeserializer)
 }
-
-type renamedDeserializer struct {
-	middleware.DeserializeMiddleware
-}
-
-func (renamedDeserializer) ID() string { return "OperationDeserializerRenamed" }
 
 // warnings counts the warnings of a logger.
 type warnings struct {

@@ -1,4 +1,10 @@
-package versionlist
+// Package xmlscan walks XML documents held in memory for the scanner's fast
+// decoders of S3 answers (ListObjectVersions pages, ACLs, ownership
+// controls). It accepts a subset of XML on which its results equal
+// encoding/xml's, the tokenizer of the AWS SDK's deserializers: anything
+// outside the subset is an error, never a guess, and the decoders then hand
+// the document to the SDK.
+package xmlscan
 
 import (
 	"bytes"
@@ -7,32 +13,40 @@ import (
 	"unicode/utf8"
 )
 
-// DecodeError says why the fast decoder refused a document. The refusal is
-// not a verdict on the document: callers hand it to the SDK's deserializer,
+// Error says why a fast decoder refused a document. The refusal is not a
+// verdict on the document: callers hand it to the SDK's deserializer,
 // which is more lenient (CDATA, namespace prefixes, other date formats...).
-type DecodeError struct {
+type Error struct {
 	Offset int
 	Reason string
 }
 
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("versionlist: fast decode: offset %d: %s", e.Offset, e.Reason)
+func (e *Error) Error() string {
+	return fmt.Sprintf("xmlscan: offset %d: %s", e.Offset, e.Reason)
 }
 
-// xmlScanner walks a complete XML document held in memory. It accepts a
+// Scanner walks a complete XML document held in memory. It accepts a
 // subset of XML on which its results equal encoding/xml's (the SDK's
 // tokenizer): anything outside the subset is an error, never a guess.
-// Subset: ASCII names without namespace prefixes, the five predefined
+// Subset: ASCII names (element names without a namespace prefix,
+// attribute names with at most one), the five predefined
 // entities and numeric character references, comments between elements,
 // an <?xml?> declaration in the prolog. Not in it: CDATA, DOCTYPE, other
 // processing instructions, raw '\r' in text (encoding/xml rewrites it).
-type xmlScanner struct {
+type Scanner struct {
 	b []byte
 	i int
 }
 
-func (s *xmlScanner) fail(reason string) error {
-	return &DecodeError{Offset: s.i, Reason: reason}
+// Reset starts scanning document b.
+func (s *Scanner) Reset(b []byte) { *s = Scanner{b: b} }
+
+// AtEnd reports whether the whole document has been scanned.
+func (s *Scanner) AtEnd() bool { return s.i == len(s.b) }
+
+// Fail returns the error refusing the document at the current offset.
+func (s *Scanner) Fail(reason string) error {
+	return &Error{Offset: s.i, Reason: reason}
 }
 
 // textSpecial marks the bytes that end or complicate character data:
@@ -63,9 +77,9 @@ func inCharRange(r rune) bool {
 
 // text scans character data from s.i up to the next '<' and validates it.
 // It returns the raw bytes and whether they hold entity references (to be
-// expanded with appendText). quote > 0 scans an attribute value up to that
+// expanded with AppendText). quote > 0 scans an attribute value up to that
 // quote instead, consuming the quote.
-func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
+func (s *Scanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 	b := s.b
 	start := s.i
 	i := start
@@ -91,7 +105,7 @@ func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 		case c == '<':
 			if quote != 0 {
 				s.i = i
-				return nil, false, s.fail("'<' in attribute value")
+				return nil, false, s.Fail("'<' in attribute value")
 			}
 			s.i = i
 			return b[start:i], hasEntity, nil
@@ -99,30 +113,30 @@ func (s *xmlScanner) text(quote byte) (raw []byte, hasEntity bool, err error) {
 			_, n := entity(b[i:])
 			if n == 0 {
 				s.i = i
-				return nil, false, s.fail("invalid entity reference")
+				return nil, false, s.Fail("invalid entity reference")
 			}
 			hasEntity = true
 			i += n
 		case c == ']':
 			if quote == 0 && i+2 < len(b) && b[i+1] == ']' && b[i+2] == '>' {
 				s.i = i
-				return nil, false, s.fail("]]> in text")
+				return nil, false, s.Fail("]]> in text")
 			}
 			i++
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size == 1 || !inCharRange(r) {
 				s.i = i
-				return nil, false, s.fail("invalid UTF-8 or character")
+				return nil, false, s.Fail("invalid UTF-8 or character")
 			}
 			i += size
 		default:
 			s.i = i
-			return nil, false, s.fail("control character in text")
+			return nil, false, s.Fail("control character in text")
 		}
 	}
 	s.i = i
-	return nil, false, s.fail("unexpected end of document in text")
+	return nil, false, s.Fail("unexpected end of document in text")
 }
 
 const (
@@ -200,9 +214,9 @@ end:
 	return v, i + 1
 }
 
-// appendText appends raw character data to dst with entity references
+// AppendText appends raw character data to dst with entity references
 // expanded. raw must have been validated by text.
-func appendText(dst, raw []byte) []byte {
+func AppendText(dst, raw []byte) []byte {
 	for {
 		j := bytes.IndexByte(raw, '&')
 		if j < 0 {
@@ -218,7 +232,8 @@ func appendText(dst, raw []byte) []byte {
 // isSpace is encoding/xml's markup whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-func (s *xmlScanner) skipSpace() {
+// SkipSpace skips markup white space.
+func (s *Scanner) SkipSpace() {
 	for s.i < len(s.b) && isSpace(s.b[s.i]) {
 		s.i++
 	}
@@ -227,12 +242,12 @@ func (s *xmlScanner) skipSpace() {
 // name scans an element or attribute name at s.i. Element names with a
 // namespace prefix are refused (allowColon false): the SDK matches on the
 // local part and the fast path does not try to.
-func (s *xmlScanner) name(allowColon bool) ([]byte, error) {
+func (s *Scanner) name(allowColon bool) ([]byte, error) {
 	start := s.i
 	b := s.b
 	i := s.i
 	if i >= len(b) || !(b[i] == '_' || 'a' <= b[i] && b[i] <= 'z' || 'A' <= b[i] && b[i] <= 'Z') {
-		return nil, s.fail("a name must start with a letter or '_'")
+		return nil, s.Fail("a name must start with a letter or '_'")
 	}
 	for i < len(b) && nameByte[b[i]] {
 		i++
@@ -242,21 +257,33 @@ func (s *xmlScanner) name(allowColon bool) ([]byte, error) {
 	}
 	s.i = i
 	if s.i == start {
-		return nil, s.fail("expected a name")
+		return nil, s.Fail("expected a name")
 	}
 	if s.i < len(s.b) && (s.b[s.i] == ':' || s.b[s.i] >= utf8.RuneSelf) {
-		return nil, s.fail("namespace prefix or non-ASCII name")
+		return nil, s.Fail("namespace prefix or non-ASCII name")
+	}
+	if allowColon && bytes.Count(b[start:i], []byte(":")) > 1 {
+		// encoding/xml refuses it ("expected attribute name in element").
+		return nil, s.Fail("a name with more than one colon")
 	}
 	return s.b[start:s.i], nil
 }
 
+// Attr is an attribute of a start tag as written: Name with its prefix, if
+// any, and Value raw (expand it with AppendText when Entity).
+type Attr struct {
+	Name, Value []byte
+	Entity      bool
+}
+
 // attrsAndClose scans the attributes of a start tag and its end ('>' or
-// "/>"), validating attribute values as encoding/xml does.
-func (s *xmlScanner) attrsAndClose() (selfClosing bool, err error) {
+// "/>"), validating attribute values as encoding/xml does, and appends the
+// attributes to *attrs unless attrs is nil.
+func (s *Scanner) attrsAndClose(attrs *[]Attr) (selfClosing bool, err error) {
 	for {
-		s.skipSpace()
+		s.SkipSpace()
 		if s.i >= len(s.b) {
-			return false, s.fail("unexpected end of document in tag")
+			return false, s.Fail("unexpected end of document in tag")
 		}
 		switch s.b[s.i] {
 		case '>':
@@ -267,47 +294,63 @@ func (s *xmlScanner) attrsAndClose() (selfClosing bool, err error) {
 				s.i += 2
 				return true, nil
 			}
-			return false, s.fail("expected '/>'")
+			return false, s.Fail("expected '/>'")
 		}
-		if _, err := s.name(true); err != nil {
+		name, err := s.name(true)
+		if err != nil {
 			return false, err
 		}
-		s.skipSpace()
+		s.SkipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != '=' {
-			return false, s.fail("attribute without '='")
+			return false, s.Fail("attribute without '='")
 		}
 		s.i++
-		s.skipSpace()
+		s.SkipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != '"' && s.b[s.i] != '\'' {
-			return false, s.fail("unquoted attribute value")
+			return false, s.Fail("unquoted attribute value")
 		}
 		q := s.b[s.i]
 		s.i++
-		if _, _, err := s.text(q); err != nil {
+		value, entity, err := s.text(q)
+		if err != nil {
 			return false, err
+		}
+		if attrs != nil {
+			*attrs = append(*attrs, Attr{Name: name, Value: value, Entity: entity})
 		}
 	}
 }
 
-// startTag scans "<name attrs>" at s.i (which must be at '<' followed by a
+// StartTag scans "<name attrs>" at s.i (which must be at '<' followed by a
 // name start).
-func (s *xmlScanner) startTag() (name []byte, selfClosing bool, err error) {
+func (s *Scanner) StartTag() (name []byte, selfClosing bool, err error) {
 	s.i++ // '<'
 	if name, err = s.name(false); err != nil {
 		return nil, false, err
 	}
-	selfClosing, err = s.attrsAndClose()
+	selfClosing, err = s.attrsAndClose(nil)
 	return name, selfClosing, err
 }
 
-// endTag scans "</name>" at s.i and checks it closes want.
-func (s *xmlScanner) endTag(want []byte) error {
+// StartTagAttrs is StartTag that also appends the tag's attributes, in
+// document order, to attrs.
+func (s *Scanner) StartTagAttrs(attrs []Attr) (name []byte, all []Attr, selfClosing bool, err error) {
+	s.i++ // '<'
+	if name, err = s.name(false); err != nil {
+		return nil, attrs, false, err
+	}
+	selfClosing, err = s.attrsAndClose(&attrs)
+	return name, attrs, selfClosing, err
+}
+
+// EndTag scans "</name>" at s.i and checks it closes want.
+func (s *Scanner) EndTag(want []byte) error {
 	if j := s.i + 2 + len(want); j < len(s.b) && s.b[s.i] == '<' && s.b[s.i+1] == '/' && s.b[j] == '>' && string(s.b[s.i+2:j]) == string(want) {
 		s.i = j + 1
 		return nil
 	}
 	if !bytes.HasPrefix(s.b[s.i:], []byte("</")) {
-		return s.fail("expected an end tag")
+		return s.Fail("expected an end tag")
 	}
 	s.i += 2
 	got, err := s.name(false)
@@ -315,40 +358,41 @@ func (s *xmlScanner) endTag(want []byte) error {
 		return err
 	}
 	if !bytes.Equal(got, want) {
-		return s.fail("mismatched end tag")
+		return s.Fail("mismatched end tag")
 	}
-	s.skipSpace()
+	s.SkipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != '>' {
-		return s.fail("expected '>' after end tag name")
+		return s.Fail("expected '>' after end tag name")
 	}
 	s.i++
 	return nil
 }
 
 // comment skips "<!--...-->" at s.i; "--" inside is an error as in encoding/xml.
-func (s *xmlScanner) comment() error {
+func (s *Scanner) comment() error {
 	s.i += 4
 	end := bytes.Index(s.b[s.i:], []byte("--"))
 	if end < 0 || s.i+end+2 >= len(s.b) || s.b[s.i+end+2] != '>' {
-		return s.fail("bad comment")
+		return s.Fail("bad comment")
 	}
 	s.i += end + 3
 	return nil
 }
 
-// tokenKind is what the next markup at s.i is, after character data.
-type tokenKind int
+// Kind is what the next markup is, after character data (Next).
+type Kind int
 
+// What Next found.
 const (
-	tokStart tokenKind = iota
-	tokEnd
-	tokEOF
+	KindStart Kind = iota // a start tag at the current offset
+	KindEnd               // an end tag at the current offset
+	KindEOF               // the end of the document
 )
 
-// next skips character data (validated, ignored) and comments between
+// Next skips character data (validated, ignored) and comments between
 // elements, and says whether a start tag or an end tag follows.
 // Non-whitespace text between elements is ignored, as the SDK does.
-func (s *xmlScanner) next() (tokenKind, error) {
+func (s *Scanner) Next() (Kind, error) {
 	for {
 		if s.i < len(s.b) && s.b[s.i] != '<' {
 			if _, _, err := s.text(0); err != nil {
@@ -356,48 +400,65 @@ func (s *xmlScanner) next() (tokenKind, error) {
 			}
 		}
 		if s.i >= len(s.b) {
-			return tokEOF, nil
+			return KindEOF, nil
 		}
 		if s.i+1 >= len(s.b) {
-			return 0, s.fail("unexpected end of document")
+			return 0, s.Fail("unexpected end of document")
 		}
 		switch c := s.b[s.i+1]; {
 		case c == '/':
-			return tokEnd, nil
+			return KindEnd, nil
 		case c == '!':
 			if !bytes.HasPrefix(s.b[s.i:], []byte("<!--")) {
-				return 0, s.fail("CDATA or directive")
+				return 0, s.Fail("CDATA or directive")
 			}
 			if err := s.comment(); err != nil {
 				return 0, err
 			}
 		case c == '?':
-			return 0, s.fail("processing instruction")
+			return 0, s.Fail("processing instruction")
 		default:
-			return tokStart, nil
+			return KindStart, nil
 		}
 	}
 }
 
-// skipElement skips the content and end tag of the element name whose start
+// NextChild moves to the next child element of parent, the element whose
+// start tag was scanned last, skipping text and comments: true at the
+// child's start tag (scan it with StartTag or StartTagAttrs), false once
+// parent's end tag is scanned.
+func (s *Scanner) NextChild(parent []byte) (bool, error) {
+	kind, err := s.Next()
+	switch {
+	case err != nil:
+		return false, err
+	case kind == KindEOF:
+		return false, s.Fail("unexpected end of document")
+	case kind == KindEnd:
+		return false, s.EndTag(parent)
+	}
+	return true, nil
+}
+
+// SkipElement skips the content and end tag of the element name whose start
 // tag was just scanned, checking that the nesting is well formed.
-func (s *xmlScanner) skipElement(name []byte, stack [][]byte) error {
+func (s *Scanner) SkipElement(name []byte, stack [][]byte) error {
 	stack = append(stack[:0], name)
 	for len(stack) > 0 {
-		kind, err := s.next()
+		kind, err := s.Next()
 		if err != nil {
 			return err
 		}
 		switch kind {
-		case tokEOF:
-			return s.fail("unexpected end of document in element")
-		case tokEnd:
-			if err := s.endTag(stack[len(stack)-1]); err != nil {
+		case KindEOF:
+			return s.Fail("unexpected end of document in element")
+		case KindEnd:
+			if err := s.EndTag(stack[len(stack)-1]); err != nil {
 				return err
 			}
 			stack = stack[:len(stack)-1]
-		case tokStart:
-			child, selfClosing, err := s.startTag()
+		case KindStart:
+			child, selfClosing, err := s.StartTag()
 			if err != nil {
 				return err
 			}
@@ -409,10 +470,10 @@ func (s *xmlScanner) skipElement(name []byte, stack [][]byte) error {
 	return nil
 }
 
-// value scans the text-only content and end tag of element name, as the
+// Value scans the text-only content and end tag of element name, as the
 // SDK's NodeDecoder.Value accepts it: character data (possibly none) then
-// the end tag. It returns the raw text; use appendText when hasEntity.
-func (s *xmlScanner) value(name []byte, selfClosing bool) (raw []byte, hasEntity bool, err error) {
+// the end tag. It returns the raw text; use AppendText when hasEntity.
+func (s *Scanner) Value(name []byte, selfClosing bool) (raw []byte, hasEntity bool, err error) {
 	if selfClosing {
 		return nil, false, nil
 	}
@@ -421,23 +482,23 @@ func (s *xmlScanner) value(name []byte, selfClosing bool) (raw []byte, hasEntity
 			return nil, false, err
 		}
 	}
-	return raw, hasEntity, s.endTag(name)
+	return raw, hasEntity, s.EndTag(name)
 }
 
-// prolog skips what may precede the root element: whitespace, comments and
+// Prolog skips what may precede the root element: whitespace, comments and
 // an XML declaration with version 1.0 and encoding UTF-8 (or none).
-func (s *xmlScanner) prolog() error {
+func (s *Scanner) Prolog() error {
 	for {
-		s.skipSpace()
+		s.SkipSpace()
 		switch {
 		case bytes.HasPrefix(s.b[s.i:], []byte("<?xml")) && s.i+5 < len(s.b) && isSpace(s.b[s.i+5]):
 			end := bytes.Index(s.b[s.i:], []byte("?>"))
 			if end < 0 {
-				return s.fail("unterminated XML declaration")
+				return s.Fail("unterminated XML declaration")
 			}
 			decl := s.b[s.i+5 : s.i+end]
 			if !declOK(decl) {
-				return s.fail("XML declaration other than version 1.0, UTF-8")
+				return s.Fail("XML declaration other than version 1.0, UTF-8")
 			}
 			s.i += end + 2
 		case bytes.HasPrefix(s.b[s.i:], []byte("<!--")):
@@ -447,7 +508,7 @@ func (s *xmlScanner) prolog() error {
 		case s.i < len(s.b) && s.b[s.i] == '<' && s.i+1 < len(s.b) && nameByte[s.b[s.i+1]]:
 			return nil
 		default:
-			return s.fail("expected the root element")
+			return s.Fail("expected the root element")
 		}
 	}
 }

@@ -1,0 +1,70 @@
+// Package sdkswap holds what the scanner's fast decoders share to stand in
+// for an AWS SDK deserializer in a call's middleware stack (versionlist for
+// ListObjectVersions, fastdecode for ACL answers): replaying a response to
+// the SDK's deserializer when the fast decoder gives it up, probing a
+// stack without sending anything, and (for their tests) a stack whose
+// deserializer moved, as an SDK release could move it.
+package sdkswap
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/aws/smithy-go/middleware"
+)
+
+// DeserializerID is the ID of the SDK's operation deserializer in the
+// Deserialize step (see service/s3 deserializers.go).
+const DeserializerID = "OperationDeserializer"
+
+// Replay is a DeserializeHandler that returns a response already obtained:
+// what the fast decoder got from the rest of the stack, handed on to the
+// SDK's deserializer.
+type Replay struct {
+	Out      middleware.DeserializeOutput
+	Metadata middleware.Metadata
+	Err      error
+}
+
+// HandleDeserialize returns the replayed response.
+func (r Replay) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	return r.Out, r.Metadata, r.Err
+}
+
+// ErrReader replays a body-read error after the bytes read before it.
+type ErrReader struct{ Err error }
+
+func (e ErrReader) Read([]byte) (int, error) { return 0, e.Err }
+
+// NoNetwork is the HTTP client of a probe: it never sends anything.
+type NoNetwork struct{}
+
+// Do refuses the request.
+func (NoNetwork) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("sdkswap: a probe sends no request")
+}
+
+// MoveDeserializer is an APIOptions entry standing in for an SDK release
+// whose operation deserializer has another ID: the same middleware, in the
+// same place, renamed. For tests of what happens when a swap finds no step.
+func MoveDeserializer(stack *middleware.Stack) error {
+	ids := stack.Deserialize.List()
+	i := slices.Index(ids, DeserializerID)
+	if i < 0 || i+1 >= len(ids) {
+		return errors.New("sdkswap: no " + DeserializerID + " before another step")
+	}
+	m, err := stack.Deserialize.Remove(DeserializerID)
+	if err != nil {
+		return err
+	}
+	// In the same place: the steps around it close the body after it.
+	return stack.Deserialize.Insert(renamed{m}, ids[i+1], middleware.Before)
+}
+
+type renamed struct {
+	middleware.DeserializeMiddleware
+}
+
+func (renamed) ID() string { return DeserializerID + "Renamed" }
