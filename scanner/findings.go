@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -137,12 +138,8 @@ func bucketFindings(b Bucket, members membership, partition string) []Finding {
 		f := base
 		f.Type, f.Severity = FindingCrossAccountObjects, crossAccountSeverity(b.ForeignOwners)
 		f.Title = fmt.Sprintf("bucket %s holds %d object version(s) owned by other accounts", b.Name, b.CrossAccountObjects)
-		parts := make([]string, 0, len(b.ForeignOwners))
-		for _, o := range b.ForeignOwners {
-			parts = append(parts, fmt.Sprintf("%s: %d version(s), %d bytes, e.g. %s", ownerLabel(o), o.Objects, o.Bytes, strings.Join(o.SampleKeys, ", ")))
-		}
 		f.Detail = fmt.Sprintf("%d version(s) and delete marker(s), %d bytes, are owned by accounts other than the bucket owner, so the bucket owner's principals get AccessDenied on them. Owners: %s.",
-			b.CrossAccountObjects, b.CrossAccountBytes, strings.Join(parts, "; "))
+			b.CrossAccountObjects, b.CrossAccountBytes, foreignOwnersText(b.ForeignOwners))
 		if b.ObjectScan == ObjectScanTruncated {
 			f.Detail += " Counts are from a listing cut short by objects.max_per_bucket."
 		}
@@ -282,4 +279,31 @@ func summarize(res *Result) Summary {
 		s.Findings[string(f.Severity)]++
 	}
 	return s
+}
+
+// ownerDetailLimit caps the owners a CROSS_ACCOUNT_OBJECTS finding names in
+// its text: a bucket written by thousands of accounts must not make a
+// finding of megabytes. The bucket's foreign_owners lists them all.
+const ownerDetailLimit = 10
+
+// foreignOwnersText names the owners holding the most versions first (ties
+// by canonical ID), at most ownerDetailLimit of them, and says how many more
+// there are.
+func foreignOwnersText(owners []ForeignOwner) string {
+	ranked := slices.Clone(owners)
+	slices.SortStableFunc(ranked, func(a, b ForeignOwner) int {
+		if a.Objects != b.Objects {
+			return cmp.Compare(b.Objects, a.Objects)
+		}
+		return strings.Compare(a.CanonicalID, b.CanonicalID)
+	})
+	shown := ranked[:min(len(ranked), ownerDetailLimit)]
+	parts := make([]string, 0, len(shown)+1)
+	for _, o := range shown {
+		parts = append(parts, fmt.Sprintf("%s: %d version(s), %d bytes, e.g. %s", ownerLabel(o), o.Objects, o.Bytes, strings.Join(o.SampleKeys, ", ")))
+	}
+	if more := len(ranked) - len(shown); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more owner(s) (the bucket's foreign_owners lists them all)", more))
+	}
+	return strings.Join(parts, "; ")
 }
