@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -120,6 +121,13 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		return nil, nil, refuse(fmt.Sprintf("journal %s is not a regular file", path))
+	}
+	// A journal just created exists on disk only once its folder is
+	// synced too: without it a power cut could take away the whole file,
+	// entries synced and all, after the writes it records were sent.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("remediate: journal %s: sync its folder: %w", path, err)
 	}
 	entries, partial, err := ReadJournal(io.NewSectionReader(f, 0, MaxJournalBytes+1))
 	if err != nil {
