@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Event says what a journal entry records.
@@ -168,7 +169,18 @@ func (j *Journal) Write(e Entry) error {
 		return j.err
 	}
 	e.Time, e.Run = j.now().UTC(), j.run
+	e.Reason, e.Error = clip(e.Reason), clip(e.Error)
 	line, err := jsonLine(e)
+	if err == nil {
+		// Never write a line ReadJournal would refuse: that would make the
+		// whole journal unreadable, and every bucket in it impossible to
+		// roll back.
+		if _, perr := parseEntry([]byte(line[:len(line)-1])); perr != nil {
+			err = fmt.Errorf("an entry the journal could not read back: %w", perr)
+		} else if len(line) > maxEntryBytes {
+			err = fmt.Errorf("an entry of %d bytes, more than %d", len(line), maxEntryBytes)
+		}
+	}
 	if err == nil {
 		// One write of the whole line: a process killed during it leaves
 		// at most a partial last line, which ReadJournal leaves out.
@@ -195,6 +207,22 @@ func (j *Journal) Failed() error {
 
 // Close releases the journal.
 func (j *Journal) Close() error { return j.f.Close() }
+
+// maxTextBytes bounds an entry's reason and error: an error message as an
+// endpoint sent it can be of any length.
+const maxTextBytes = 4 << 10
+
+// clip cuts s to at most maxTextBytes, on a character boundary.
+func clip(s string) string {
+	if len(s) <= maxTextBytes {
+		return s
+	}
+	cut := maxTextBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " [cut]"
+}
 
 // jsonLine is an entry as one line of JSON, with its line break.
 func jsonLine(e Entry) (string, error) {
