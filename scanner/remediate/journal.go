@@ -93,6 +93,9 @@ type Journal struct {
 	run  string
 	now  func() time.Time
 	err  error // the first failed write: no step may start after it
+	// prefix goes before the next line written: the line break that ends
+	// a cut line, written with the note after it.
+	prefix string
 }
 
 // MaxJournalBytes bounds a journal read back (every step of a plan of
@@ -142,9 +145,16 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 	}
 	j := &Journal{f: f, path: path, run: run, now: now}
 	if partial {
-		if _, err := f.Write([]byte("\n")); err != nil {
+		// The line break that ends the cut line goes in the same write as
+		// the note, unless it is there already.
+		end, err := endsInLineBreak(f)
+		if err != nil {
 			f.Close()
 			return nil, nil, fmt.Errorf("remediate: journal %s: %w", path, err)
+		}
+		j.prefix = "\n"
+		if end {
+			j.prefix = ""
 		}
 		if err := j.Write(Entry{Event: EventNote, Reason: "the line before is a partial entry that a stopped run left; it is ignored"}); err != nil {
 			f.Close()
@@ -152,6 +162,19 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 		}
 	}
 	return j, entries, nil
+}
+
+// endsInLineBreak reports whether f's last byte is a line break.
+func endsInLineBreak(f *os.File) (bool, error) {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false, err
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return false, err
+	}
+	return last[0] == '\n', nil
 }
 
 // Path is the journal's file.
@@ -184,7 +207,8 @@ func (j *Journal) Write(e Entry) error {
 	if err == nil {
 		// One write of the whole line: a process killed during it leaves
 		// at most a partial last line, which ReadJournal leaves out.
-		_, err = j.f.WriteString(line)
+		_, err = j.f.WriteString(j.prefix + line)
+		j.prefix = ""
 	}
 	if err == nil {
 		err = j.f.Sync()

@@ -171,3 +171,30 @@ func FuzzReadJournal(f *testing.F) {
 		}
 	})
 }
+
+// TestJournalCutThenEnded: a run killed after OpenJournal ended a cut line
+// with its line break but before the note that follows it was written
+// leaves a last line that is half an entry: it is read as a cut line (the
+// next run notes it), not refused, which would leave the journal's
+// buckets impossible to roll back.
+func TestJournalCutThenEnded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	entries := sampleEntries()
+	writeJournal(t, path, entries[:3])
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-01-01T00:00:00Z","run":"00112233` + "\n")
+	f.Close()
+	got, partial, err := ReadJournalFile(path)
+	if err != nil || !partial || len(got) != 3 {
+		t.Fatalf("cut then ended: %d entries, partial %t, %v; want 3, true", len(got), partial, err)
+	}
+	writeJournal(t, path, []Entry{entries[0], entries[5]})
+	got, partial, err = ReadJournalFile(path)
+	if err != nil || partial || len(got) != 6 || got[3].Event != EventNote {
+		t.Fatalf("after the next run: %d entries, partial %t, %v", len(got), partial, err)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "\n\n") {
+		t.Errorf("the next run added an empty line:\n%s", data)
+	}
+}
