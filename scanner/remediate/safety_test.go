@@ -2,15 +2,18 @@ package remediate
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // TestRollbackChecksTheWholeBucketFirst: a bucket whose migration policy
@@ -121,5 +124,36 @@ func TestJournalKeepsAHugeErrorReadable(t *testing.T) {
 		if en.Event == EventStepFailed && (len(en.Error) > maxTextBytes+len(" [cut]") || !strings.HasSuffix(en.Error, "[cut]")) {
 			t.Errorf("step-failed error of %d bytes, want cut to %d", len(en.Error), maxTextBytes)
 		}
+	}
+}
+
+// serverError is a 500 InternalError as the SDK hands it back: S3 may have
+// made the change before it failed to answer.
+func serverError() error {
+	return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusInternalServerError}},
+		Err: &smithy.GenericAPIError{Code: "InternalError", Message: "We encountered an internal error. Please try again."}}
+}
+
+// TestApplyReadsAgainAfterAServerError: a write answered with a 500 is
+// not a refusal (S3 may have made it); while the read back still shows
+// the old value it is read again, and the step is done once the write
+// shows, instead of being reported failed with "the bucket is as before
+// it".
+func TestApplyReadsAgainAfterAServerError(t *testing.T) {
+	defer func(d []time.Duration) { readBackDelays = d }(readBackDelays)
+	readBackDelays = []time.Duration{0, time.Millisecond, time.Millisecond, time.Millisecond}
+	e := newEnv(t, testOrg)
+	e.plan.Buckets = onlyBuckets(e.plan, "ready-bucket")
+	flaky := accountsFunc(func(ctx context.Context, account, region string) (S3API, error) {
+		return faultyS3{S3API: &staleReads{S3API: e.clients[account]}, after: func(op string) error {
+			if op == "PutBucketOwnershipControls" {
+				return serverError()
+			}
+			return nil
+		}}, nil
+	})
+	j, prior := e.journal("j")
+	if o := e.apply(j, prior, flaky, nil)["ready-bucket"]; o.Status != StatusDone {
+		t.Errorf("ready-bucket: %s (%s), want done once the write shows", o.Status, o.Detail)
 	}
 }
