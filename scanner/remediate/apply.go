@@ -266,6 +266,12 @@ func openBucket(ctx context.Context, stop <-chan struct{}, accounts Accounts, ac
 	if err != nil {
 		return nil, Controls{}, StatusFailed, "cannot read its state: " + err.Error()
 	}
+	// The state goes into the journal, whose reader refuses what S3 could
+	// not have answered: journalling such an answer would make the whole
+	// journal unreadable, and every bucket in it impossible to roll back.
+	if err := live.validate(); err != nil {
+		return nil, Controls{}, StatusFailed, "its state as S3 answered it cannot be journalled: " + err.Error()
+	}
 	return bk, live, "", ""
 }
 

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Event says what a journal entry records.
@@ -91,6 +93,9 @@ type Journal struct {
 	run  string
 	now  func() time.Time
 	err  error // the first failed write: no step may start after it
+	// prefix goes before the next line written: the line break that ends
+	// a cut line, written with the note after it.
+	prefix string
 }
 
 // MaxJournalBytes bounds a journal read back (every step of a plan of
@@ -121,6 +126,13 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 		f.Close()
 		return nil, nil, refuse(fmt.Sprintf("journal %s is not a regular file", path))
 	}
+	// A journal just created exists on disk only once its folder is
+	// synced too: without it a power cut could take away the whole file,
+	// entries synced and all, after the writes it records were sent.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("remediate: journal %s: sync its folder: %w", path, err)
+	}
 	entries, partial, err := ReadJournal(io.NewSectionReader(f, 0, MaxJournalBytes+1))
 	if err != nil {
 		f.Close()
@@ -133,9 +145,16 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 	}
 	j := &Journal{f: f, path: path, run: run, now: now}
 	if partial {
-		if _, err := f.Write([]byte("\n")); err != nil {
+		// The line break that ends the cut line goes in the same write as
+		// the note, unless it is there already.
+		end, err := endsInLineBreak(f)
+		if err != nil {
 			f.Close()
 			return nil, nil, fmt.Errorf("remediate: journal %s: %w", path, err)
+		}
+		j.prefix = "\n"
+		if end {
+			j.prefix = ""
 		}
 		if err := j.Write(Entry{Event: EventNote, Reason: "the line before is a partial entry that a stopped run left; it is ignored"}); err != nil {
 			f.Close()
@@ -143,6 +162,19 @@ func OpenJournal(path string, now func() time.Time) (*Journal, []Entry, error) {
 		}
 	}
 	return j, entries, nil
+}
+
+// endsInLineBreak reports whether f's last byte is a line break.
+func endsInLineBreak(f *os.File) (bool, error) {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false, err
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return false, err
+	}
+	return last[0] == '\n', nil
 }
 
 // Path is the journal's file.
@@ -160,11 +192,23 @@ func (j *Journal) Write(e Entry) error {
 		return j.err
 	}
 	e.Time, e.Run = j.now().UTC(), j.run
+	e.Reason, e.Error = clip(e.Reason), clip(e.Error)
 	line, err := jsonLine(e)
+	if err == nil {
+		// Never write a line ReadJournal would refuse: that would make the
+		// whole journal unreadable, and every bucket in it impossible to
+		// roll back.
+		if _, perr := parseEntry([]byte(line[:len(line)-1])); perr != nil {
+			err = fmt.Errorf("an entry the journal could not read back: %w", perr)
+		} else if len(line) > maxEntryBytes {
+			err = fmt.Errorf("an entry of %d bytes, more than %d", len(line), maxEntryBytes)
+		}
+	}
 	if err == nil {
 		// One write of the whole line: a process killed during it leaves
 		// at most a partial last line, which ReadJournal leaves out.
-		_, err = j.f.WriteString(line)
+		_, err = j.f.WriteString(j.prefix + line)
+		j.prefix = ""
 	}
 	if err == nil {
 		err = j.f.Sync()
@@ -187,6 +231,22 @@ func (j *Journal) Failed() error {
 
 // Close releases the journal.
 func (j *Journal) Close() error { return j.f.Close() }
+
+// maxTextBytes bounds an entry's reason and error: an error message as an
+// endpoint sent it can be of any length.
+const maxTextBytes = 4 << 10
+
+// clip cuts s to at most maxTextBytes, on a character boundary.
+func clip(s string) string {
+	if len(s) <= maxTextBytes {
+		return s
+	}
+	cut := maxTextBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " [cut]"
+}
 
 // jsonLine is an entry as one line of JSON, with its line break.
 func jsonLine(e Entry) (string, error) {

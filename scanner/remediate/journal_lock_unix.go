@@ -22,3 +22,13 @@ func lockFile(f *os.File) error {
 	}
 	return err
 }
+
+// syncDir syncs a folder, so that a file created in it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

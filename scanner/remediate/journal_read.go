@@ -42,13 +42,15 @@ func ReadJournalFile(path string) ([]Entry, bool, error) {
 // ReadJournal reads journal entries, as untrusted input: at most
 // MaxJournalBytes, one JSON entry per line, every field well formed. A
 // last line without its line break is a partial entry a killed run left:
-// it is left out and partialTail is true. A line that is not an entry is
-// refused, unless the next entry is the note OpenJournal writes after such
-// a line.
+// it is left out and partialTail is true; so is a last line of half an
+// entry followed by a line break (a run killed between ending such a line
+// and noting it). A line that is not an entry is refused, unless the next
+// entry is the note OpenJournal writes after such a line.
 func ReadJournal(r io.Reader) (entries []Entry, partialTail bool, err error) {
 	br := bufio.NewReaderSize(io.LimitReader(r, MaxJournalBytes+1), 64<<10)
 	var total int64
-	var bad []int // line numbers of lines that are not entries, waiting for a note
+	var bad []int    // line numbers of lines that are not entries, waiting for a note
+	var lastCut bool // the last such line is not even JSON: cut short
 	for n := 1; ; n++ {
 		line, rerr := readLine(br)
 		total += int64(len(line))
@@ -71,6 +73,7 @@ func ReadJournal(r io.Reader) (entries []Entry, partialTail bool, err error) {
 		e, perr := parseEntry(line)
 		if perr != nil {
 			bad = append(bad, n)
+			lastCut = !json.Valid(line)
 			continue
 		}
 		if len(bad) > 0 {
@@ -81,7 +84,13 @@ func ReadJournal(r io.Reader) (entries []Entry, partialTail bool, err error) {
 		}
 		entries = append(entries, e)
 	}
-	if len(bad) > 0 {
+	switch {
+	case len(bad) == 1 && lastCut && !partialTail:
+		// The last line is half an entry with a line break after it: a
+		// run that ended a cut line was killed before the note that
+		// follows it. Still a cut line.
+		partialTail = true
+	case len(bad) > 0:
 		return nil, false, refuse(fmt.Sprintf("not a journal: line %d is not an entry", bad[0]))
 	}
 	return entries, partialTail, nil

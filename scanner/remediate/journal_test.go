@@ -79,26 +79,33 @@ func TestJournalRoundTrip(t *testing.T) {
 // TestJournalCutShort: a journal whose last line was cut short (the run was
 // killed while writing it) is read up to the last whole entry; the next
 // run ends the partial line and notes it, and the journal reads whole
-// again, the partial line left out.
+// again, the partial line left out. The same holds when the cut line was
+// already ended by a run killed before it could write the note after it:
+// refusing that journal would leave its buckets impossible to roll back.
 func TestJournalCutShort(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j")
-	entries := sampleEntries()
-	writeJournal(t, path, entries[:3])
-	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"time":"2026-01-01T00:00:00Z","run":"00112233`)
-	f.Close()
-	got, partial, err := ReadJournalFile(path)
-	if err != nil || !partial || len(got) != 3 {
-		t.Fatalf("cut short: %d entries, partial %t, %v; want 3, true", len(got), partial, err)
-	}
-	// The next run (a rollback, say) starts and ends.
-	writeJournal(t, path, []Entry{entries[0], entries[5]})
-	got, partial, err = ReadJournalFile(path)
-	if err != nil || partial || len(got) != 6 || got[3].Event != EventNote {
-		t.Fatalf("after the next run: %d entries, partial %t, %v", len(got), partial, err)
-	}
-	if _, err := OriginOf(got); err != nil {
-		t.Errorf("origin: %v", err)
+	for name, tail := range map[string]string{"cut": "", "cut then ended": "\n"} {
+		path := filepath.Join(t.TempDir(), "j")
+		entries := sampleEntries()
+		writeJournal(t, path, entries[:3])
+		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(`{"time":"2026-01-01T00:00:00Z","run":"00112233` + tail)
+		f.Close()
+		got, partial, err := ReadJournalFile(path)
+		if err != nil || !partial || len(got) != 3 {
+			t.Fatalf("%s: %d entries, partial %t, %v; want 3, true", name, len(got), partial, err)
+		}
+		// The next run (a rollback, say) starts and ends.
+		writeJournal(t, path, []Entry{entries[0], entries[5]})
+		got, partial, err = ReadJournalFile(path)
+		if err != nil || partial || len(got) != 6 || got[3].Event != EventNote {
+			t.Fatalf("%s, after the next run: %d entries, partial %t, %v", name, len(got), partial, err)
+		}
+		if _, err := OriginOf(got); err != nil {
+			t.Errorf("%s: origin: %v", name, err)
+		}
+		if data, _ := os.ReadFile(path); strings.Contains(string(data), "\n\n") {
+			t.Errorf("%s: the next run added an empty line:\n%s", name, data)
+		}
 	}
 }
 

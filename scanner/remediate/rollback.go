@@ -60,10 +60,12 @@ type RollbackOptions struct {
 }
 
 // Rollback undoes every step the journal's entries say stands, last first
-// per bucket: each only while the bucket still shows what the step set
-// (else it is left alone, with the reason, and so are the steps before it:
-// a bucket is never left with neither its ACL grants nor the policy that
-// replaced them). A step started and never confirmed (a killed run) is
+// per bucket, and only in a bucket that shows, for every such step, what
+// the step set or what it found: a bucket changed since apply in any of
+// them is left entirely alone, with the reason. Each undo is checked again
+// as it comes; one found changed then stops the bucket there, so a bucket
+// is never left with neither its ACL grants nor the policy that replaced
+// them. A step started and never confirmed (a killed run) is
 // checked against the bucket: undone if it took effect, dropped if the
 // bucket is as before it. Each undo is journalled before and after and
 // read back. Once stop is closed no new undo starts.
@@ -131,6 +133,13 @@ func (r *roller) bucket(ctx context.Context, b *bucketHistory, out *UndoOutcome)
 		out.Status, out.Detail = status, why+": nothing changed"
 		return
 	}
+	if k, detail := firstChanged(b, live); k >= 0 {
+		s := b.steps[k]
+		out.Status, out.Detail = StatusSkipped, detail
+		r.entry(b, Entry{Event: EventUndoSkipped, UndoRun: s.run, Step: s.step, Action: s.action, Previous: &live, Reason: detail})
+		r.log.Warn("bucket left as it is", "bucket", b.key(), "reason", detail)
+		return
+	}
 	wrote := false
 	for k := len(b.steps) - 1; k >= 0; k-- {
 		s := b.steps[k]
@@ -176,6 +185,29 @@ func (r *roller) bucket(ctx context.Context, b *bucketHistory, out *UndoOutcome)
 	default:
 		out.Status, out.Detail = StatusNothingToDo, "already as before the apply"
 	}
+}
+
+// firstChanged checks a whole bucket before anything of it is undone: it
+// walks the standing steps last first as the undo would, and returns the
+// index of the first whose control is neither what the step set nor what
+// it found, with why; -1 when every step can be undone or dropped. A
+// bucket changed anywhere since apply is then left entirely as it is:
+// undoing its later steps before finding an earlier one changed would
+// leave a mix nobody planned, such as the ACL grants back beside a policy
+// its owner rewrote.
+func firstChanged(b *bucketHistory, live Controls) (int, string) {
+	for k := len(b.steps) - 1; k >= 0; k-- {
+		s := b.steps[k]
+		switch {
+		case samePart(s.action, live, s.target):
+			live = withPart(s.action, live, s.previous)
+		case samePart(s.action, live, s.previous):
+		default:
+			return k, fmt.Sprintf("not as apply left it: %s; nothing of the bucket is undone (step %d, %s, and every step of it stand)",
+				describeDifference(s.action, live, s.target), s.step, s.action)
+		}
+	}
+	return -1, ""
 }
 
 // undo writes one step's previous value back, reads it back, and journals

@@ -3,6 +3,8 @@ package remediate
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"reflect"
 	"sort"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ownerscan/ownerscan/scanner"
 )
@@ -242,8 +245,8 @@ var readBackDelays = []time.Duration{0, 250 * time.Millisecond, 500 * time.Milli
 
 // readBack reads the control part sets after a write that aimed for want
 // from before. While the read still shows before, it reads again (the
-// write may not be visible yet), unless AWS refused the write outright
-// (an error with an AWS error code: the old value is the answer).
+// write may not be visible yet), unless S3 refused the write outright (a
+// 4xx error: the old value is the answer).
 func (b *bucketAPI) readBack(ctx context.Context, part Action, want, before Controls, writeErr error) (Controls, error) {
 	var seen Controls
 	var err error
@@ -258,12 +261,25 @@ func (b *bucketAPI) readBack(ctx context.Context, part Action, want, before Cont
 			}
 		}
 		err = b.readPart(ctx, part, &seen)
-		refused := writeErr != nil && scanner.ErrorCode(writeErr) != ""
+		refused := refusedOutright(writeErr)
 		if err != nil || samePart(part, seen, want) || !samePart(part, seen, before) || refused || i == len(readBackDelays)-1 {
 			break
 		}
 	}
 	return seen, err
+}
+
+// refusedOutright reports whether a write's error is S3 refusing it: an
+// error code with a 4xx status. A 5xx (InternalError, SlowDown, 503) is
+// not: S3 may have made the change before failing to answer, and a read
+// right after may not show it yet
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+func refusedOutright(writeErr error) bool {
+	if writeErr == nil || scanner.ErrorCode(writeErr) == "" {
+		return false
+	}
+	var resp *smithyhttp.ResponseError
+	return !errors.As(writeErr, &resp) || resp.HTTPStatusCode() < http.StatusInternalServerError
 }
 
 // samePart reports whether x and y agree on the control part sets.
