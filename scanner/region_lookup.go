@@ -33,8 +33,10 @@ var errRegionOutOfScope = errors.New("scanner: bucket outside the regions allow 
 //  3. Still unknown: HeadBucket in each candidate opt-in region (those of
 //     the regions allow list, else every opt-in region of the partition
 //     known to ownerscan). The bucket's own region answers with the header.
-//     With an allow list, no candidate answering proves the bucket is
-//     outside it (errRegionOutOfScope).
+//     With an allow list, every candidate answering "not here" (400, or
+//     403 without a region) proves the bucket is outside it
+//     (errRegionOutOfScope); a candidate that failed otherwise proves
+//     nothing, and the lookup fails.
 func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API, bucket string, out *bucketOutcome) (string, error) {
 	head := func(region string) (string, error) {
 		region, err := bucketRegion(ctx, s3For(region), bucket)
@@ -55,13 +57,16 @@ func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API,
 			return region, nil
 		}
 	}
+	var unanswered error // the first candidate that could not say "not here"
 	for _, c := range r.optInCandidates() {
 		if slices.Contains(tried, c) {
 			continue
 		}
 		// A wrong region answers 400, a region the account has not enabled
 		// 403 without a region (the key does not exist there): both mean
-		// "not here". Only a stop ends the search early.
+		// "not here". Any other failure (throttled past retries, a 5xx, a
+		// dropped connection) says nothing about where the bucket lives.
+		// Only a stop ends the search early.
 		region, err := head(c)
 		if err == nil {
 			return region, nil
@@ -69,6 +74,15 @@ func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API,
 		if errors.Is(err, errNotStarted) || ctx.Err() != nil {
 			return "", err
 		}
+		if !saysNotHere(err) && unanswered == nil {
+			unanswered = fmt.Errorf("HeadBucket in candidate region %s: %s: %w", c, awsErrorText(err), err)
+		}
+	}
+	if unanswered != nil {
+		// The bucket may live in the region that did not answer: it is
+		// neither found nor proved outside the allow list.
+		return "", fmt.Errorf("the bucket is in an opt-in region (HeadBucket in %s: %s) and the search for it failed: %w",
+			r.controlRegion, awsErrorText(firstErr), unanswered)
 	}
 	if len(r.opts.Regions) > 0 {
 		return "", errRegionOutOfScope
@@ -112,6 +126,15 @@ func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error)
 		}
 	}
 	return "", err
+}
+
+// saysNotHere reports whether a failed HeadBucket in a candidate region
+// means the bucket does not live there: 400 (another region's bucket), or
+// 403 without x-amz-bucket-region (bucketRegion already took any answer
+// naming a region), which a region the account has not enabled answers.
+func saysNotHere(err error) bool {
+	var respErr *smithyhttp.ResponseError
+	return isBadRequest(err) || errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusForbidden
 }
 
 // isBadRequest reports an HTTP 400 answer: what S3 sends when a request
