@@ -51,31 +51,36 @@ func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API,
 	}
 	firstErr := err
 	tried := []string{r.controlRegion}
+	var unanswered error // the first candidate that could not say "not here"
+	// A wrong region answers 400, a region the account has not enabled 403
+	// without a region (the key does not exist there): both mean "not
+	// here". Any other failure (throttled past retries, a 5xx, a dropped
+	// connection) says nothing about where the bucket lives. Only a stop
+	// ends the search early.
+	try := func(c string) (string, bool, error) {
+		tried = append(tried, c)
+		region, err := head(c)
+		switch {
+		case err == nil:
+			return region, true, nil
+		case errors.Is(err, errNotStarted) || ctx.Err() != nil:
+			return "", true, err
+		case !saysNotHere(err) && unanswered == nil:
+			unanswered = fmt.Errorf("HeadBucket in candidate region %s: %s: %w", c, awsErrorText(err), err)
+		}
+		return "", false, nil
+	}
 	if named := regionInMessage(err); named != "" && r.part.Contains(named) {
-		tried = append(tried, named)
-		if region, err := head(named); err == nil {
-			return region, nil
+		if region, done, err := try(named); done {
+			return region, err
 		}
 	}
-	var unanswered error // the first candidate that could not say "not here"
 	for _, c := range r.optInCandidates() {
 		if slices.Contains(tried, c) {
 			continue
 		}
-		// A wrong region answers 400, a region the account has not enabled
-		// 403 without a region (the key does not exist there): both mean
-		// "not here". Any other failure (throttled past retries, a 5xx, a
-		// dropped connection) says nothing about where the bucket lives.
-		// Only a stop ends the search early.
-		region, err := head(c)
-		if err == nil {
-			return region, nil
-		}
-		if errors.Is(err, errNotStarted) || ctx.Err() != nil {
-			return "", err
-		}
-		if !saysNotHere(err) && unanswered == nil {
-			unanswered = fmt.Errorf("HeadBucket in candidate region %s: %s: %w", c, awsErrorText(err), err)
+		if region, done, err := try(c); done {
+			return region, err
 		}
 	}
 	if unanswered != nil {
