@@ -65,6 +65,7 @@ func (r *run) accountsPhase(ctx context.Context, s *accountStream) error {
 	r.col.setListPages(int64(s.n))
 	r.dir.listingDone()
 	g.Wait()
+	r.listedWhole = s.err == nil
 	if s.err != nil {
 		if ctx.Err() != nil {
 			return nil // reported as an interruption by scan
