@@ -39,7 +39,7 @@ var errRegionOutOfScope = errors.New("scanner: bucket outside the regions allow 
 //     nothing, and the lookup fails.
 func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API, bucket string, out *bucketOutcome) (string, error) {
 	head := func(region string) (string, error) {
-		region, err := bucketRegion(ctx, s3For(region), bucket)
+		region, err := bucketRegion(ctx, s3For(region), region, bucket)
 		if !errors.Is(err, errNotStarted) {
 			out.regionLookups++
 		}
@@ -112,17 +112,22 @@ func (r *run) optInCandidates() []string {
 	return out
 }
 
-// bucketRegion asks HeadBucket, sent to api's region, where a bucket lives.
+// bucketRegion asks HeadBucket, sent to api's region (asked), where a bucket lives.
 // S3 names the region in the x-amz-bucket-region header whatever the
 // answer: 200, 403, or the 301 it gives when the bucket lives elsewhere
 // (which the SDK turns into a MovedPermanently error; see
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html). So the
 // header decides, from a success or an error response alike; only an error
-// without it fails the lookup.
-func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error) {
+// without it fails the lookup. A success without it was answered by the
+// bucket's own region (any other answers 301 or 400): the one asked, not
+// us-east-1 (which only an empty GetBucketLocation constraint means).
+func bucketRegion(ctx context.Context, api S3API, asked, bucket string) (string, error) {
 	head, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	if err == nil {
-		return normalizeRegion(aws.ToString(head.BucketRegion), true), nil
+		if region := aws.ToString(head.BucketRegion); region != "" {
+			return normalizeRegion(region, true), nil
+		}
+		return asked, nil
 	}
 	var respErr *smithyhttp.ResponseError
 	if errors.As(err, &respErr) && respErr.Response != nil {

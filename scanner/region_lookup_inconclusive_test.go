@@ -8,16 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
 // slowDownIn answers 503 SlowDown, as S3 does when throttling, to every
-// request signed for one region, and otherwise behaves as
-// stripRegionOn400 (so the lookup has to search the opt-in regions).
+// request signed for one region, and otherwise strips the region from
+// 400 answers (so the lookup has to search the opt-in regions).
 type slowDownIn struct{ region string }
 
 func (s slowDownIn) Do(req *http.Request) (*http.Response, error) {
@@ -29,7 +25,7 @@ func (s slowDownIn) Do(req *http.Request) (*http.Response, error) {
 			Request:    req,
 		}, nil
 	}
-	return stripRegionOn400{}.Do(req)
+	return stripRegionOn{http.StatusBadRequest}.Do(req)
 }
 
 // With a regions allow list, a bucket is proved outside it only when every
@@ -45,14 +41,8 @@ accounts:
 buckets:
   - {name: bahrain-bucket, account: "111111111111", region: me-south-1}
 `)
-	ak, sk := srv.Emulator.ManagementCredentials()
 	part, _ := awspartition.Lookup("aws")
-	s3For := func(region string) S3API {
-		return s3.NewFromConfig(aws.Config{
-			Region: region, Credentials: credentials.NewStaticCredentialsProvider(ak, sk, ""),
-			BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1, HTTPClient: slowDownIn{"me-south-1"},
-		}, func(o *s3.Options) { o.UsePathStyle = true })
-	}
+	s3For := emulatorS3For(srv, slowDownIn{"me-south-1"})
 	r := &run{part: part, controlRegion: "us-east-1", opts: Options{Regions: []string{"me-south-1", "us-east-1"}}}
 	got, err := r.lookupRegion(context.Background(), s3For, "bahrain-bucket", &bucketOutcome{})
 	if errors.Is(err, errRegionOutOfScope) {
@@ -60,5 +50,25 @@ buckets:
 	}
 	if err == nil || !strings.Contains(err.Error(), "SlowDown") {
 		t.Fatalf("got %q, %v; want the lookup to fail naming SlowDown", got, err)
+	}
+}
+
+// A HeadBucket that succeeds without naming the region was answered by
+// the bucket's own region (any other answers 301 or 400): the region asked,
+// not us-east-1, which only an empty GetBucketLocation constraint means.
+func TestLookupRegionSuccessWithoutHeader(t *testing.T) {
+	srv := emulateYAML(t, `
+management_account: "111111111111"
+accounts:
+  - {id: "111111111111", name: A}
+buckets:
+  - {name: dublin-bucket, account: "111111111111", region: eu-west-1}
+`)
+	part, _ := awspartition.Lookup("aws")
+	s3For := emulatorS3For(srv, stripRegionOn{})
+	r := &run{part: part, controlRegion: "eu-west-1", opts: Options{Regions: []string{"eu-west-1"}}}
+	got, err := r.lookupRegion(context.Background(), s3For, "dublin-bucket", &bucketOutcome{})
+	if err != nil || got != "eu-west-1" {
+		t.Fatalf("got %q, %v; want eu-west-1, the region that answered", got, err)
 	}
 }
