@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -41,7 +42,11 @@ buckets:
 // claim, critical, that it is outside the organization).
 func TestE2EListingCutOwnerNotExternal(t *testing.T) {
 	e := newRecordingEndpoint(t, listingCutScenario())
+	var listed atomic.Bool // the bucket's ListObjectVersions was asked
 	e.stall = func(r *http.Request) bool {
+		if r.URL.Query().Has("versions") {
+			listed.Store(true)
+		}
 		if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".ListAccounts") {
 			return false
 		}
@@ -56,12 +61,13 @@ func TestE2EListingCutOwnerNotExternal(t *testing.T) {
 	progress := &Progress{}
 	stop := make(chan struct{})
 	go func() {
-		// The bucket's listing then waits for the directory of members
-		// (owner resolution) until the organization listing ends.
-		for progress.AccountsDone.Load() < 20 {
+		// The bucket's listing then waits, on its page's foreign owner,
+		// for the directory of members until the organization listing
+		// ends.
+		for progress.AccountsDone.Load() < 20 || !listed.Load() {
 			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 		close(stop)
 	}()
 	res, err := s.ScanUntil(context.Background(), stop, nil, progress)
