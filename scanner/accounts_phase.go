@@ -71,7 +71,27 @@ func (r *run) accountsPhase(ctx context.Context, s *accountStream) error {
 		}
 		return fmt.Errorf("scanner: %s: %w", awsErrorText(s.err), s.err)
 	}
+	if !r.listedManagementAccount() {
+		// Organizations lists every account of the organization, its
+		// management account included
+		// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html):
+		// a listing that ended without it is not the whole organization.
+		return fmt.Errorf("scanner: ListAccounts: the listing ended after %d account(s) without the management account %s: it does not name the whole organization",
+			len(r.listed), r.col.managementAccount)
+	}
+	r.listedWhole = true
 	return nil
+}
+
+// listedManagementAccount reports whether the organization listing named
+// the management account.
+func (r *run) listedManagementAccount() bool {
+	for _, a := range r.listed {
+		if a.ID == r.col.managementAccount {
+			return true
+		}
+	}
+	return false
 }
 
 // dispatchAccount decides what becomes of one listed account. Every listed

@@ -150,7 +150,10 @@ func (c *collector) result(ctx context.Context, r *run) *Result {
 			}
 		}
 	}
-	members := r.membership(res.Accounts, c.walkErr != nil)
+	// A listing cut short (a failure, or a stop whose grace period ended
+	// the page underway) did not name every member: an owner matching none
+	// of those it named may be one it did not.
+	members := r.membership(res.Accounts, c.walkErr != nil || !r.listedWhole)
 	partition := r.partition
 	if partition == "" {
 		partition = DefaultPartition

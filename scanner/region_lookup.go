@@ -33,11 +33,13 @@ var errRegionOutOfScope = errors.New("scanner: bucket outside the regions allow 
 //  3. Still unknown: HeadBucket in each candidate opt-in region (those of
 //     the regions allow list, else every opt-in region of the partition
 //     known to ownerscan). The bucket's own region answers with the header.
-//     With an allow list, no candidate answering proves the bucket is
-//     outside it (errRegionOutOfScope).
+//     With an allow list, every candidate answering "not here" (400, or
+//     403 without a region) proves the bucket is outside it
+//     (errRegionOutOfScope); a candidate that failed otherwise proves
+//     nothing, and the lookup fails.
 func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API, bucket string, out *bucketOutcome) (string, error) {
 	head := func(region string) (string, error) {
-		region, err := bucketRegion(ctx, s3For(region), bucket)
+		region, err := bucketRegion(ctx, s3For(region), region, bucket)
 		if !errors.Is(err, errNotStarted) {
 			out.regionLookups++
 		}
@@ -49,26 +51,43 @@ func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API,
 	}
 	firstErr := err
 	tried := []string{r.controlRegion}
+	var unanswered error // the first candidate that could not say "not here"
+	// A wrong region answers 400, a region the account has not enabled 403
+	// without a region (the key does not exist there): both mean "not
+	// here". Any other failure (throttled past retries, a 5xx, a dropped
+	// connection) says nothing about where the bucket lives. Only a stop
+	// ends the search early.
+	try := func(c string) (string, bool, error) {
+		tried = append(tried, c)
+		region, err := head(c)
+		switch {
+		case err == nil:
+			return region, true, nil
+		case errors.Is(err, errNotStarted) || ctx.Err() != nil:
+			return "", true, err
+		case !saysNotHere(err) && unanswered == nil:
+			unanswered = fmt.Errorf("HeadBucket in candidate region %s: %s: %w", c, awsErrorText(err), err)
+		}
+		return "", false, nil
+	}
 	if named := regionInMessage(err); named != "" && r.part.Contains(named) {
-		tried = append(tried, named)
-		if region, err := head(named); err == nil {
-			return region, nil
+		if region, done, err := try(named); done {
+			return region, err
 		}
 	}
 	for _, c := range r.optInCandidates() {
 		if slices.Contains(tried, c) {
 			continue
 		}
-		// A wrong region answers 400, a region the account has not enabled
-		// 403 without a region (the key does not exist there): both mean
-		// "not here". Only a stop ends the search early.
-		region, err := head(c)
-		if err == nil {
-			return region, nil
+		if region, done, err := try(c); done {
+			return region, err
 		}
-		if errors.Is(err, errNotStarted) || ctx.Err() != nil {
-			return "", err
-		}
+	}
+	if unanswered != nil {
+		// The bucket may live in the region that did not answer: it is
+		// neither found nor proved outside the allow list.
+		return "", fmt.Errorf("the bucket is in an opt-in region (HeadBucket in %s: %s) and the search for it failed: %w",
+			r.controlRegion, awsErrorText(firstErr), unanswered)
 	}
 	if len(r.opts.Regions) > 0 {
 		return "", errRegionOutOfScope
@@ -93,17 +112,22 @@ func (r *run) optInCandidates() []string {
 	return out
 }
 
-// bucketRegion asks HeadBucket, sent to api's region, where a bucket lives.
+// bucketRegion asks HeadBucket, sent to api's region (asked), where a bucket lives.
 // S3 names the region in the x-amz-bucket-region header whatever the
 // answer: 200, 403, or the 301 it gives when the bucket lives elsewhere
 // (which the SDK turns into a MovedPermanently error; see
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html). So the
 // header decides, from a success or an error response alike; only an error
-// without it fails the lookup.
-func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error) {
+// without it fails the lookup. A success without it was answered by the
+// bucket's own region (any other answers 301 or 400): the one asked, not
+// us-east-1 (which only an empty GetBucketLocation constraint means).
+func bucketRegion(ctx context.Context, api S3API, asked, bucket string) (string, error) {
 	head, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	if err == nil {
-		return normalizeRegion(aws.ToString(head.BucketRegion), true), nil
+		if region := aws.ToString(head.BucketRegion); region != "" {
+			return normalizeRegion(region, true), nil
+		}
+		return asked, nil
 	}
 	var respErr *smithyhttp.ResponseError
 	if errors.As(err, &respErr) && respErr.Response != nil {
@@ -112,6 +136,15 @@ func bucketRegion(ctx context.Context, api S3API, bucket string) (string, error)
 		}
 	}
 	return "", err
+}
+
+// saysNotHere reports whether a failed HeadBucket in a candidate region
+// means the bucket does not live there: 400 (another region's bucket), or
+// 403 without x-amz-bucket-region (bucketRegion already took any answer
+// naming a region), which a region the account has not enabled answers.
+func saysNotHere(err error) bool {
+	var respErr *smithyhttp.ResponseError
+	return isBadRequest(err) || errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusForbidden
 }
 
 // isBadRequest reports an HTTP 400 answer: what S3 sends when a request

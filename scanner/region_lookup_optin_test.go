@@ -11,18 +11,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ownerscan/ownerscan/internal/awspartition"
+	"github.com/ownerscan/ownerscan/internal/fakeaws"
 )
 
-// stripRegionOn400 removes x-amz-bucket-region from 400 answers: whether S3
-// sends it with IllegalLocationConstraintException is not documented.
-type stripRegionOn400 struct{}
+// stripRegionOn removes x-amz-bucket-region from answers of one HTTP
+// status (every answer when status is 0). Whether S3 sends it with
+// IllegalLocationConstraintException (400) is not documented.
+type stripRegionOn struct{ status int }
 
-func (stripRegionOn400) Do(req *http.Request) (*http.Response, error) {
+func (s stripRegionOn) Do(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusBadRequest {
+	if err == nil && (s.status == 0 || resp.StatusCode == s.status) {
 		resp.Header.Del("x-amz-bucket-region")
 	}
 	return resp, err
+}
+
+// emulatorS3For returns regional S3 clients of the management account's
+// administrator against srv, without retries, sending through httpClient.
+func emulatorS3For(srv *fakeaws.Server, httpClient aws.HTTPClient) func(region string) S3API {
+	ak, sk := srv.Emulator.ManagementCredentials()
+	return func(region string) S3API {
+		return s3.NewFromConfig(aws.Config{
+			Region: region, Credentials: credentials.NewStaticCredentialsProvider(ak, sk, ""),
+			BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1, HTTPClient: httpClient,
+		}, func(o *s3.Options) { o.UsePathStyle = true })
+	}
 }
 
 // A bucket in an opt-in region answers 400 from the control region. Its
@@ -39,7 +53,6 @@ buckets:
   - {name: bahrain-bucket, account: "111111111111", region: me-south-1}
   - {name: ireland-bucket, account: "111111111111", region: eu-west-1}
 `)
-	ak, sk := srv.Emulator.ManagementCredentials()
 	part, _ := awspartition.Lookup("aws")
 	for _, tc := range []struct {
 		name      string
@@ -60,14 +73,9 @@ buckets:
 		t.Run(tc.name, func(t *testing.T) {
 			var httpClient aws.HTTPClient = http.DefaultClient
 			if tc.strip {
-				httpClient = stripRegionOn400{}
+				httpClient = stripRegionOn{http.StatusBadRequest}
 			}
-			s3For := func(region string) S3API {
-				return s3.NewFromConfig(aws.Config{
-					Region: region, Credentials: credentials.NewStaticCredentialsProvider(ak, sk, ""),
-					BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1, HTTPClient: httpClient,
-				}, func(o *s3.Options) { o.UsePathStyle = true })
-			}
+			s3For := emulatorS3For(srv, httpClient)
 			r := &run{part: part, controlRegion: "us-east-1", opts: Options{Regions: tc.allow}}
 			out := &bucketOutcome{}
 			got, err := r.lookupRegion(context.Background(), s3For, tc.bucket, out)

@@ -33,12 +33,12 @@ buckets:
 	}, func(o *s3.Options) { o.UsePathStyle = true })
 
 	for bucket, want := range map[string]string{"home-bucket": "us-east-1", "far-bucket": "eu-west-1", "sydney-bucket": "ap-southeast-2"} {
-		got, err := bucketRegion(context.Background(), client, bucket)
+		got, err := bucketRegion(context.Background(), client, "us-east-1", bucket)
 		if err != nil || got != want {
 			t.Errorf("bucketRegion(%s) = %q, %v; want %q", bucket, got, err, want)
 		}
 	}
-	if _, err := bucketRegion(context.Background(), client, "no-such-bucket"); err == nil {
+	if _, err := bucketRegion(context.Background(), client, "us-east-1", "no-such-bucket"); err == nil {
 		t.Error("bucketRegion of a missing bucket: no error")
 	}
 }

@@ -54,6 +54,10 @@ type run struct {
 	// listed is every account the organization listing named, in scope or
 	// not. Appended by the accounts phase only; read once it has ended.
 	listed []orgAccount
+	// listedWhole says the organization listing reached its last page:
+	// only then is every member named in listed. Set by the accounts
+	// phase; false when the scan stopped or failed before.
+	listedWhole bool
 }
 
 // outsideAccounts are active members the scan does not cover (filtered

@@ -47,6 +47,11 @@ const (
 	// one well formed: ListObjectVersions versions, ListBuckets buckets,
 	// ListAccounts accounts. Other operations get EndlessBody.
 	EndlessPage Mode = "endless-page"
+	// NoEntries answers a well-formed last page of a listing with no
+	// entry and no next-page token: ListObjectVersions, ListBuckets,
+	// ListAccounts (the organization's listing, which in AWS names at least
+	// the management account). Other operations get Empty.
+	NoEntries Mode = "no-entries"
 	// SlowDrip answers the real status and headers at once, then the real
 	// body one byte every Rule.Interval.
 	SlowDrip Mode = "slow-drip"
@@ -181,6 +186,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.endlessBody(w, r, ct)
+	case NoEntries:
+		w.Header().Set("Content-Type", ct)
+		if head, _, ok := endlessPage(op, bucket); ok {
+			io.WriteString(w, head+listingEnd[op])
+		}
 	case EndlessBody:
 		p.endlessBody(w, r, ct)
 	case StuckToken:
@@ -344,6 +354,14 @@ func endlessPage(op, bucket string) (head string, entry func(int) string, ok boo
 		}, true
 	}
 	return "", nil, false
+}
+
+// listingEnd closes an endlessPage head after its last entry.
+var listingEnd = map[string]string{
+	"ListObjectVersions":    `</ListVersionsResult>`,
+	"ListBuckets":           `</Buckets></ListAllMyBucketsResult>`,
+	"ListAccounts":          `]}`,
+	"ListAccountsForParent": `]}`,
 }
 
 // stuckPage answers the first request of a StuckToken rule with the real

@@ -49,6 +49,9 @@ func TestModes(t *testing.T) {
 		{StuckToken, 200, func(b []byte) bool {
 			return bytes.Contains(b, []byte("<ContinuationToken>"+StuckTokenValue+"</ContinuationToken></ListAllMyBucketsResult>"))
 		}},
+		{NoEntries, 200, func(b []byte) bool {
+			return bytes.HasSuffix(b, []byte("<Owner><ID>sabotage</ID></Owner><Buckets></Buckets></ListAllMyBucketsResult>"))
+		}},
 		{EndlessPage, 200, func(b []byte) bool { return len(b) == 1<<20 && bytes.Count(b, []byte("<Bucket>")) > 1000 }},
 		{EndlessBody, 200, func(b []byte) bool {
 			return len(b) == 1<<20 && bytes.Contains(b, []byte(`2006-03-01/">sabotage sabotage`))
