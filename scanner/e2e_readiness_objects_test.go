@@ -116,4 +116,12 @@ func TestE2EObjectGrantMigrationKeepsAccess(t *testing.T) {
 		t.Fatalf("switch: %v", err)
 	}
 	check("through the migration policy")
+
+	// What the policy cannot narrow, as the blocker's fix says: a read
+	// without a version ID carries no s3:versionid, so a later version of a
+	// key whose current version was granted is readable too.
+	write("current.txt", nil)
+	if err := read("current.txt", ""); err != nil {
+		t.Errorf("the partner cannot read a later version of current.txt, which the fix text says it can: %v", err)
+	}
 }
