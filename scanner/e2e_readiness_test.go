@@ -49,7 +49,7 @@ func TestE2EReadinessVerdicts(t *testing.T) {
 		"blocked-public-bucket":           "blocked: BUCKET_ACL_GRANT/blocked",
 		"blocked-policy-public-read":      "blocked: POLICY_REQUIRES_ACL/blocked",
 		"ready-policy-owner-full-control": "ready:",
-		"blocked-public-object":           "blocked: OBJECT_ACL_GRANTS/blocked",
+		"migrate-public-object":           "migrate: OBJECT_ACL_GRANTS/migrate",
 		"log-source":                      "<none>", // enforced
 	}
 	for name, w := range want {
@@ -68,7 +68,7 @@ func TestE2EReadinessVerdicts(t *testing.T) {
 		t.Errorf("POLICY_REQUIRES_ACL detail does not name the statement and the ACL: %s", d)
 	}
 	// Public grants are never migrated: no policy for blocked buckets.
-	for _, name := range []string{"blocked-public-bucket", "blocked-public-object", "blocked-cloudfront-logs", "blocked-policy-public-read"} {
+	for _, name := range []string{"blocked-public-bucket", "blocked-cloudfront-logs", "blocked-policy-public-read"} {
 		if rd := bucketByName(t, res, name).Readiness; rd.MigrationPolicy != "" {
 			t.Errorf("%s: a blocked bucket has a migration policy: %s", name, rd.MigrationPolicy)
 		}
@@ -88,9 +88,10 @@ func TestE2EReadinessVerdicts(t *testing.T) {
 	if st := logs.Statements[0]; st.Principal.Service[0] != "logging.s3.amazonaws.com" || st.Conditions[0].Key != "aws:SourceAccount" || st.Conditions[0].Values[0] != "222222222222" {
 		t.Errorf("log delivery statement: %s", st.Raw)
 	}
-	public := bucketByName(t, res, "blocked-public-object").Readiness
-	if d := public.Blockers[0].Detail + public.Blockers[0].Fix; !strings.Contains(d, "press/logo.png") || !strings.Contains(d, "BlockPublicPolicy") {
-		t.Errorf("public object blocker names neither the object nor Block Public Access: %+v", public.Blockers[0])
+	public := bucketByName(t, res, "migrate-public-object").Readiness
+	pub := parseMigration(t, public)
+	if st := pub.Statements[0]; !st.Principal.Any || !reflect.DeepEqual(st.Resource, []string{"arn:aws:s3:::migrate-public-object/press/logo.png"}) {
+		t.Errorf("public object statement: %s", st.Raw)
 	}
 	if s := public.ObjectACLSample; s.Size != DefaultObjectACLSample || s.Read != 2 || len(s.Grants) != 1 || s.Grants[0].Kind != GranteeAllUsers ||
 		!reflect.DeepEqual(s.Grants[0].SampleKeys, []string{"press/logo.png"}) {
@@ -161,7 +162,7 @@ func TestE2EReadinessOffCostsNothing(t *testing.T) {
 	if c.ByOperation["GetBucketPolicy"] != 8 || c.ByOperation["GetObjectAcl"] != 0 || c.Total != res.Calls.MinCalls {
 		t.Errorf("sample 0: %v (min %d)", c.ByOperation, res.Calls.MinCalls)
 	}
-	if rd := bucketByName(t, res, "blocked-public-object").Readiness; rd.Verdict != VerdictReady || rd.ObjectACLSample.Skipped == "" {
+	if rd := bucketByName(t, res, "migrate-public-object").Readiness; rd.Verdict != VerdictReady || rd.ObjectACLSample.Skipped == "" {
 		t.Errorf("sample 0: an unsampled public object cannot be seen: %+v", rd)
 	}
 	// objects.mode off: nothing listed, so nothing to sample; the policy

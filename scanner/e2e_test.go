@@ -19,7 +19,7 @@ func TestE2EBuiltinReadiness(t *testing.T) {
 		"our-shared-widgets":   VerdictReady,
 		"acme-a-vendor-drop":   VerdictReady,
 		"acme-c-access-logs":   VerdictMigrate,
-		"acme-b-press-kit":     VerdictBlocked,
+		"acme-b-press-kit":     VerdictMigrate,
 		"acme-b-legacy-unset":  VerdictMigrate,
 		"acme-b-public-assets": VerdictBlocked,
 		"acme-b-cdn-logs":      VerdictBlocked,

@@ -14,11 +14,10 @@ type objectGrantKey struct {
 }
 
 // objectSample turns the sampled object ACLs into the sample's counts and
-// blockers: grants a bucket policy can give the same way (an account) are
-// migrate, with statements for the sampled versions; public reads
-// (AllUsers) are blocked, as for the bucket ACL, since whether objects
-// should be public is a decision (see principalOf); grants no principal
-// stands for (AuthenticatedUsers, other groups) are blocked.
+// blockers: grants a bucket policy can give the same way (an account, or
+// AllUsers reading specific objects) are migrate, with statements for the
+// sampled versions; grants no principal stands for (AuthenticatedUsers,
+// other groups) are blocked.
 func (a *assessment) objectSample() {
 	s := &a.rd.ObjectACLSample
 	f := a.f
@@ -82,7 +81,7 @@ func (a *assessment) objectSample() {
 		}
 	}
 	sort.Slice(order, func(i, j int) bool { return objectGrantLess(order[i], order[j]) })
-	var movable, public, stuck []string
+	var movable, stuck []string
 	var readers []objectReads
 	emitted := map[objectGrantKey]bool{}
 	for _, k := range order {
@@ -90,13 +89,9 @@ func (a *assessment) objectSample() {
 		g.SampleKeys = append([]string{}, *samples[k]...)
 		s.Grants = append(s.Grants, *g)
 		line := fmt.Sprintf("%s to %s on %d version(s), e.g. %s", g.Permission, granteeLabel(g.Grant), g.Versions, strings.Join(g.SampleKeys, ", "))
-		_, _, ok := principalOf(g.Grant, a.stmts.partition)
-		switch {
-		case ok || !grantsRead(g.Permission):
+		if _, _, ok := principalOf(g.Grant, a.stmts.partition); ok || !grantsRead(g.Permission) {
 			movable = append(movable, line)
-		case g.Kind == GranteeAllUsers:
-			public = append(public, line)
-		default:
+		} else {
 			stuck = append(stuck, line)
 		}
 		gk := objectGrantKey{kind: k.kind, canonicalID: k.canonicalID, uri: k.uri}
@@ -110,12 +105,7 @@ func (a *assessment) objectSample() {
 	if len(movable) > 0 {
 		a.block(BlockerObjectACLGrants, VerdictMigrate,
 			"Sampled object ACLs grant access that stops when ACLs are disabled: "+strings.Join(movable, "; ")+".",
-			"The migration policy gives each grantee read access to the sampled versions (s3:GetObjectVersion limited by s3:versionid, and s3:GetObject of the keys whose current version it could read: a read without a version ID carries no s3:versionid, so a policy cannot tie it to one version, and later versions of those keys become readable too); grants of READ_ACP or WRITE_ACP concern only the ACL calls and need nothing. "+sampleNote)
-	}
-	if len(public) > 0 {
-		a.block(BlockerObjectACLGrants, VerdictBlocked,
-			"Sampled object ACLs make versions readable by anyone, signed or not: "+strings.Join(public, "; ")+". ownerscan never moves public access into a bucket policy on its own: whether they should be public is a decision.",
-			"Decide whether anyone outside needs these objects. If not, the switch ends their public access. If so, allow Principal \"*\" s3:GetObject on exactly those objects in the bucket policy before switching; S3 refuses that policy while Block Public Access has BlockPublicPolicy on for the bucket or the account, and where IgnorePublicAcls is on the objects are not public today. "+sampleNote)
+			"The migration policy gives each grantee read access to the sampled versions (s3:GetObjectVersion limited by s3:versionid, and s3:GetObject of the keys whose current version it could read: a read without a version ID carries no s3:versionid, so a policy cannot tie it to one version, and later versions of those keys become readable too); grants of READ_ACP or WRITE_ACP concern only the ACL calls and need nothing. A statement for AllUsers takes effect only where Block Public Access allows public bucket policies: with BlockPublicPolicy on for the bucket or the account, S3 refuses the whole policy (the apply step fails and the bucket stays as it was). "+sampleNote)
 	}
 	if len(stuck) > 0 {
 		a.block(BlockerObjectACLGrants, VerdictBlocked,

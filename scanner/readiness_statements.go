@@ -53,14 +53,8 @@ func (s *statementSet) add(st policy.NewStatement) { s.list = append(s.list, st)
 // principalOf is the bucket policy principal standing for a grantee, and
 // a name for it fit for a Sid: a member account's root (the account
 // decides which of its principals use the access, as it did with the
-// grant), else the canonical user itself. ok is false for grantees no
-// principal stands for exactly, and for AllUsers: ownerscan never writes
-// a public statement ("*") on its own. S3 refuses a whole PutBucketPolicy
-// that allows public access while Block Public Access's BlockPublicPolicy
-// is on for the bucket or its account, and where IgnorePublicAcls is on the
-// public ACL gives no access today, so a "*" statement would publish what
-// is private
-// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html).
+// grant), else the canonical user itself, else anyone for AllUsers. ok is
+// false for grantees no principal stands for exactly.
 func principalOf(g Grant, partition string) (principal any, sidName string, ok bool) {
 	switch g.Kind {
 	case GranteeMember:
@@ -70,6 +64,8 @@ func principalOf(g Grant, partition string) (principal any, sidName string, ok b
 		return policy.CanonicalUserPrincipal(g.CanonicalID), "CanonicalUser" + shortID(g.CanonicalID), true
 	case GranteeExternal, GranteeUnidentified:
 		return policy.CanonicalUserPrincipal(g.CanonicalID), "CanonicalUser" + shortID(g.CanonicalID), true
+	case GranteeAllUsers:
+		return policy.AnyPrincipal, "Public", true
 	}
 	return nil, "", false
 }

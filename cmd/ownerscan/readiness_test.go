@@ -35,7 +35,7 @@ var readinessVerdicts = map[string]string{
 	"blocked-public-bucket":           "blocked BUCKET_ACL_GRANT",
 	"blocked-policy-public-read":      "blocked POLICY_REQUIRES_ACL",
 	"ready-policy-owner-full-control": "ready",
-	"blocked-public-object":           "blocked OBJECT_ACL_GRANTS",
+	"migrate-public-object":           "migrate OBJECT_ACL_GRANTS",
 }
 
 // TestReadinessThroughTheCLI scans testdata/readiness.yaml with `ownerscan
@@ -82,6 +82,7 @@ func TestReadinessThroughTheCLI(t *testing.T) {
 	p.accessHolds("before the migration")
 	p.migrate(doc.Result, "migrate-member-grant")
 	p.migrate(doc.Result, "migrate-log-delivery")
+	p.migrate(doc.Result, "migrate-public-object")
 	p.accessHolds("after the migration")
 
 	// Ready buckets switch as they are, and the partner's writes with
@@ -90,19 +91,6 @@ func TestReadinessThroughTheCLI(t *testing.T) {
 	p.enforce("ready-policy-owner-full-control")
 	if err := p.put(p.partner, "ready-policy-owner-full-control", "in/after.csv", s3types.ObjectCannedACLBucketOwnerFullControl); err != nil {
 		t.Errorf("ready bucket: the partner's bucket-owner-full-control write after the switch: %v", err)
-	}
-	// The public-read object is public today, and the switch ends that, as
-	// its OBJECT_ACL_GRANTS blocker says: ownerscan never writes the "*"
-	// statement that would keep it public.
-	if err := p.get(p.anybody, "blocked-public-object", "press/logo.png"); err != nil {
-		t.Fatalf("blocked bucket: an anonymous reader cannot read the public-read object before the switch: %v", err)
-	}
-	if err := p.get(p.anybody, "blocked-public-object", "press/notes.txt"); apiCode(err) != "AccessDenied" {
-		t.Errorf("blocked bucket: an anonymous reader reads the private object: %v", err)
-	}
-	p.enforce("blocked-public-object")
-	if err := p.get(p.anybody, "blocked-public-object", "press/logo.png"); apiCode(err) != "AccessDenied" {
-		t.Errorf("blocked bucket: an anonymous read of the public-read object after the switch = %v, want AccessDenied", err)
 	}
 	// The blocked policy's writes work today and break after the switch,
 	// as POLICY_REQUIRES_ACL says.
@@ -169,6 +157,13 @@ func (p *prover) accessHolds(when string) {
 		_, err := c.ListObjectsV2(p.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 		return err
 	}
+	get := func(c *s3.Client, bucket, key string) error {
+		out, err := c.GetObject(p.ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err == nil {
+			out.Body.Close()
+		}
+		return err
+	}
 	// The partner's bucket READ and WRITE grants.
 	if err := list(p.partner, "migrate-member-grant"); err != nil {
 		t.Errorf("%s: the partner cannot list migrate-member-grant: %v", when, err)
@@ -191,6 +186,13 @@ func (p *prover) accessHolds(when string) {
 		if d.SourceBucket == "log-source" && d.Error != "" {
 			t.Errorf("%s: access logs of log-source not delivered into %s: %s", when, d.TargetBucket, d.Error)
 		}
+	}
+	// The public-read object, for anyone; its private neighbour for no one.
+	if err := get(p.anybody, "migrate-public-object", "press/logo.png"); err != nil {
+		t.Errorf("%s: an anonymous reader cannot read the public-read object: %v", when, err)
+	}
+	if err := get(p.anybody, "migrate-public-object", "press/notes.txt"); apiCode(err) != "AccessDenied" {
+		t.Errorf("%s: an anonymous reader reads the private object: %v", when, err)
 	}
 }
 
@@ -235,15 +237,6 @@ func (p *prover) enforce(bucket string) {
 func (p *prover) switchToEnforced(bucket string) error {
 	_, err := p.owner.PutBucketOwnershipControls(p.ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(bucket),
 		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}})
-	return err
-}
-
-// get reads an object as c.
-func (p *prover) get(c *s3.Client, bucket, key string) error {
-	out, err := c.GetObject(p.ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err == nil {
-		out.Body.Close()
-	}
 	return err
 }
 

@@ -107,7 +107,7 @@ func TestRollbackOfAJournalCutMidLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCLI(t, "rollback", "--journal", journal, "--quiet")
-	if code != exitOK || !strings.Contains(stderr, "partial entry") || strings.Count(stdout, "  would-restore ") != 7 {
+	if code != exitOK || !strings.Contains(stderr, "partial entry") || strings.Count(stdout, "  would-restore ") != 8 {
 		t.Fatalf("dry run of the cut journal: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code, stdout, stderr = runCLI(t, "rollback", "--journal", journal, "--yes", "--quiet"); code != exitOK {
