@@ -191,11 +191,11 @@ func actionsOf(permission string) []string {
 func accessOf(permission string) string {
 	switch {
 	case grantsRead(permission) && grantsWrite(permission):
-		return "listing the bucket and writing objects: " + strings.Join(actionsOf(permission), ", ")
+		return "listing the bucket and writing and deleting objects: " + strings.Join(actionsOf(permission), ", ")
 	case grantsRead(permission):
 		return "listing the bucket: " + strings.Join(actionsOf(permission), ", ")
 	case grantsWrite(permission):
-		return "writing objects: " + strings.Join(actionsOf(permission), ", ")
+		return "writing and deleting objects: " + strings.Join(actionsOf(permission), ", ")
 	}
 	return "only the ACL calls"
 }

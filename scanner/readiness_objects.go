@@ -105,7 +105,7 @@ func (a *assessment) objectSample() {
 	if len(movable) > 0 {
 		a.block(BlockerObjectACLGrants, VerdictMigrate,
 			"Sampled object ACLs grant access that stops when ACLs are disabled: "+strings.Join(movable, "; ")+".",
-			"The migration policy gives each grantee the same read access to the sampled versions (s3:GetObject, s3:GetObjectVersion, limited by s3:versionid); grants of READ_ACP or WRITE_ACP concern only the ACL calls and need nothing. A statement for AllUsers takes effect only where Block Public Access allows public bucket policies. "+sampleNote)
+			"The migration policy gives each grantee read access to the sampled versions (s3:GetObjectVersion limited by s3:versionid, and s3:GetObject of the keys whose current version it could read: a read without a version ID carries no s3:versionid, so a policy cannot tie it to one version, and later versions of those keys become readable too); grants of READ_ACP or WRITE_ACP concern only the ACL calls and need nothing. A statement for AllUsers takes effect only where Block Public Access allows public bucket policies: with BlockPublicPolicy on for the bucket or the account, S3 refuses the whole policy (the apply step fails and the bucket stays as it was). "+sampleNote)
 	}
 	if len(stuck) > 0 {
 		a.block(BlockerObjectACLGrants, VerdictBlocked,

@@ -14,9 +14,18 @@ import (
 // bucket READ is listing, bucket WRITE is writing objects, object READ is
 // reading the object. READ_ACP and WRITE_ACP concern only the ACL calls,
 // which stop mattering once ACLs are disabled, so they map to nothing.
+//
+// Bucket WRITE also lets the grantee delete objects: at the least those it
+// wrote, which it owns while ACLs are enabled ("For the bucket and object
+// owners of existing objects, also allows deletions and overwrites of those
+// objects", https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions).
+// The switch makes the bucket owner the owner of every object, so without
+// s3:DeleteObject the grantee could no longer delete even what it wrote.
+// s3:DeleteObjectVersion is left out: the same page gives it through WRITE
+// only to the bucket owner.
 var (
 	bucketReadActions  = []string{"s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"}
-	bucketWriteActions = []string{"s3:PutObject"}
+	bucketWriteActions = []string{"s3:PutObject", "s3:DeleteObject"}
 )
 
 // grantsRead and grantsWrite tell what an ACL permission includes.
@@ -77,8 +86,8 @@ func shortID(id string) string {
 }
 
 // bucketGrantStatements adds the statements replacing one bucket ACL grant
-// to a member or external account: listing for READ, writing objects for
-// WRITE (both for FULL_CONTROL).
+// to a member or external account: listing for READ, writing and deleting
+// objects for WRITE (both for FULL_CONTROL).
 func (s *statementSet) bucketGrantStatements(g Grant) {
 	principal, who, ok := principalOf(g, s.partition)
 	if !ok {

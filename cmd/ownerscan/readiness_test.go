@@ -168,8 +168,15 @@ func (p *prover) accessHolds(when string) {
 	if err := list(p.partner, "migrate-member-grant"); err != nil {
 		t.Errorf("%s: the partner cannot list migrate-member-grant: %v", when, err)
 	}
-	if err := p.put(p.partner, "migrate-member-grant", fmt.Sprintf("partner/%d.csv", p.writes), ""); err != nil {
+	written := fmt.Sprintf("partner/%d.csv", p.writes)
+	if err := p.put(p.partner, "migrate-member-grant", written, ""); err != nil {
 		t.Errorf("%s: the partner cannot write into migrate-member-grant: %v", when, err)
+	}
+	// Bucket WRITE also lets the grantee delete (at least the objects it
+	// wrote, which it owns until the switch makes them the bucket owner's):
+	// the migration must keep that.
+	if _, err := p.partner.DeleteObject(p.ctx, &s3.DeleteObjectInput{Bucket: aws.String("migrate-member-grant"), Key: aws.String(written)}); err != nil {
+		t.Errorf("%s: the partner cannot delete %s, which it wrote, from migrate-member-grant: %v", when, written, err)
 	}
 	if err := list(p.outsider, "migrate-member-grant"); apiCode(err) != "AccessDenied" {
 		t.Errorf("%s: an account without a grant lists migrate-member-grant: %v", when, err)

@@ -102,8 +102,11 @@ func validObjectACL(acl string) bool {
 }
 
 // objectGrants is the ACL of a version: FULL_CONTROL for its owner plus what
-// the canned ACL of its write added. Under BucketOwnerEnforced ACLs are
-// disabled and only the bucket owner's FULL_CONTROL is shown.
+// the canned ACL of its write added, or, for a write with x-amz-grant-*
+// headers, exactly the grants those headers named (S3 then adds no grant of
+// its own: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
+// x-amz-grant-*). Under BucketOwnerEnforced ACLs are disabled and only the
+// bucket owner's FULL_CONTROL is shown.
 func (b *s3Bucket) objectGrants(v *s3Version) []s3Grant {
 	owner := b.effectiveOwner(v)
 	grants := []s3Grant{userGrant(owner, permFullControl)}
@@ -111,6 +114,8 @@ func (b *s3Bucket) objectGrants(v *s3Version) []s3Grant {
 		return grants
 	}
 	switch v.acl {
+	case aclCustom:
+		return append([]s3Grant(nil), v.grants...)
 	case aclPublicRead:
 		grants = append(grants, groupGrant(groupAllUsers, permRead))
 	case aclPublicReadWrite:

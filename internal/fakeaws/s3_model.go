@@ -30,6 +30,7 @@ const (
 // Canned ACLs (object and bucket).
 const (
 	aclBucketOwnerFullControl = "bucket-owner-full-control"
+	aclCustom                 = "custom" // not canned: x-amz-grant-* headers named the grants
 	aclBucketOwnerRead        = "bucket-owner-read"
 	aclPrivate                = "private"
 	aclPublicRead             = "public-read"
@@ -85,9 +86,10 @@ type s3Object struct {
 type s3Version struct {
 	id           string
 	deleteMarker bool
-	writer       string // canonical ID of the writing account
-	owner        string // canonical ID of the owner decided at write time
-	acl          string // canned ACL the write carried ("" none)
+	writer       string    // canonical ID of the writing account
+	owner        string    // canonical ID of the owner decided at write time
+	acl          string    // canned ACL the write carried ("" none, "custom" for grant headers)
+	grants       []s3Grant // the x-amz-grant-* grants of a "custom" write: the whole ACL
 	size         int64
 	etag         string // quoted
 	seq          int64  // write sequence: LastModified = s3BaseTime + seq s

@@ -30,6 +30,7 @@ type s3Upload struct {
 	initiator   string // canonical ID
 	account     string // initiator's account ID
 	acl         string
+	grants      []s3Grant // of a custom acl
 	contentType string
 	encryption  objectEncryption
 	parts       map[int]s3Part
@@ -68,6 +69,7 @@ func (req *s3Request) createMultipartUpload() *s3Error {
 		initiator:   req.c.CanonicalID,
 		account:     req.c.AccountID,
 		acl:         acl,
+		grants:      grants,
 		contentType: req.r.Header.Get("Content-Type"),
 		encryption:  enc,
 		parts:       map[int]s3Part{},
@@ -195,6 +197,7 @@ func (req *s3Request) completeMultipartUpload() *s3Error {
 		writer:      u.initiator,
 		owner:       ownerAtWrite(b.ownership, b.ownerCanonical, u.initiator, u.acl),
 		acl:         u.acl,
+		grants:      u.grants,
 		size:        int64(content.Len()),
 		etag:        etag,
 		content:     content.Bytes(),

@@ -27,7 +27,7 @@ func (req *s3Request) objectWriteACL() (acl string, grants []s3Grant, serr *s3Er
 			return "", nil, newS3Error(http.StatusBadRequest, "InvalidRequest",
 				"Specifying both Canned ACLs and Header Grants is not allowed")
 		}
-		acl = "custom"
+		acl = aclCustom
 	}
 	return acl, grants, nil
 }
@@ -44,7 +44,7 @@ func (req *s3Request) checkWriteAllowed(acl string, grants []s3Grant) *s3Error {
 	if b.ownership == ownershipEnforced {
 		switch {
 		case acl == "" || acl == aclBucketOwnerFullControl:
-		case acl == "custom" && onlyOwnerFullControl(grants, b.ownerCanonical):
+		case acl == aclCustom && onlyOwnerFullControl(grants, b.ownerCanonical):
 		default:
 			return errACLNotSupported()
 		}
@@ -64,15 +64,17 @@ func (req *s3Request) checkWritableKey(key string) *s3Error {
 	return nil
 }
 
-// storeWrite records a new version written by the caller. Callers hold
-// b.mu for writing.
-func (req *s3Request) storeWrite(key, acl string, content []byte, etag, contentType string, enc objectEncryption) *s3Version {
+// storeWrite records a new version written by the caller, with the ACL
+// its write carried (grants: those of a custom ACL). Callers hold b.mu for
+// writing.
+func (req *s3Request) storeWrite(key, acl string, grants []s3Grant, content []byte, etag, contentType string, enc objectEncryption) *s3Version {
 	b := req.bucket
 	v := &s3Version{
 		encryption:  enc,
 		writer:      req.c.CanonicalID,
 		owner:       ownerAtWrite(b.ownership, b.ownerCanonical, req.c.CanonicalID, acl),
 		acl:         acl,
+		grants:      grants,
 		size:        int64(len(content)),
 		etag:        etag,
 		content:     content,
@@ -116,7 +118,7 @@ func (req *s3Request) putObject() *s3Error {
 	if serr := req.checkWriteAllowed(acl, grants); serr != nil {
 		return serr
 	}
-	v := req.storeWrite(req.key, acl, body, quotedMD5(body), req.r.Header.Get("Content-Type"), enc)
+	v := req.storeWrite(req.key, acl, grants, body, quotedMD5(body), req.r.Header.Get("Content-Type"), enc)
 	req.w.Header().Set("ETag", v.etag)
 	enc.setHeaders(req.w.Header())
 	req.setVersionHeader(v.id)
@@ -184,7 +186,7 @@ func (req *s3Request) copyObject() *s3Error {
 	if strings.EqualFold(req.r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
 		contentType = req.r.Header.Get("Content-Type")
 	}
-	v := req.storeWrite(req.key, acl, content, quotedMD5(content), contentType, enc)
+	v := req.storeWrite(req.key, acl, grants, content, quotedMD5(content), contentType, enc)
 	enc.setHeaders(req.w.Header())
 	if view.id != nullVersionID {
 		req.w.Header().Set("x-amz-copy-source-version-id", view.id)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -354,5 +355,38 @@ func TestAWSChunkedUpload(t *testing.T) {
 	}
 	if w := send(http.MethodPut, "/b/k", "zz\r\nx", headers); w.Code != 400 {
 		t.Fatalf("malformed chunks: %d", w.Code)
+	}
+}
+
+// TestGrantHeadersOnWrite: a write with x-amz-grant-* headers gets exactly
+// those grants as its ACL, and they give access while ACLs are enabled: a
+// READ grant lets the grantee read the object, and GetObjectAcl shows it.
+// Before, the emulator accepted the headers and dropped the grants.
+func TestGrantHeadersOnWrite(t *testing.T) {
+	env := newS3Env(t, s3TestScenario(BucketSpec{Name: "grants", Account: acctB, Ownership: ownershipWriter}))
+	owner, reader, other := env.client(acctB), env.client(acctC), env.client(acctD)
+	put(t, owner, "grants", "shared", "x", func(in *s3.PutObjectInput) {
+		in.GrantRead = aws.String(`id="` + CanonicalIDFor(acctC) + `"`)
+		in.GrantFullControl = aws.String("id=" + CanonicalIDFor(acctB))
+	})
+	if got := getBody(t, reader, "grants", "shared"); got != "x" {
+		t.Errorf("the READ grantee reads %q", got)
+	}
+	if _, err := other.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("grants"), Key: aws.String("shared")}); errCode(t, err) != "AccessDenied" {
+		t.Errorf("an account without a grant reads the object: %v", err)
+	}
+	acl, err := owner.GetObjectAcl(context.Background(), &s3.GetObjectAclInput{Bucket: aws.String("grants"), Key: aws.String("shared")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range acl.Grants {
+		got = append(got, aws.ToString(g.Grantee.ID)+" "+string(g.Permission))
+	}
+	sort.Strings(got)
+	want := []string{CanonicalIDFor(acctC) + " READ", CanonicalIDFor(acctB) + " FULL_CONTROL"}
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("object ACL %v, want %v", got, want)
 	}
 }
