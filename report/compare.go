@@ -52,13 +52,17 @@ var objectFindings = map[scanner.FindingType]bool{
 // current finding is new when the baseline has no finding with its ID,
 // else unchanged. A baseline finding the current scan does not raise is
 // resolved only when the current scan looked where it was found: its
-// account was scanned and, for a bucket's finding, the bucket is gone or
-// was read (not failed), and, for a finding from the object listing, the
+// account was scanned and, for a bucket's finding, the bucket was read
+// (not failed) or is gone, and, for a finding from the object listing, the
 // bucket is now enforced or its listing ran to the end. Otherwise it is
 // unverified: an account that failed tonight has not fixed anything.
 //
-// Buckets outside today's bucket or region filters are not told apart from
-// deleted ones: compare scans of the same configuration.
+// A bucket with no row in the current scan is gone only when the current
+// scan's scope (its bucket name filters and regions allow list) includes
+// the bucket's name and the region the baseline found it in; one outside
+// that scope was left out, not deleted, and its findings are unverified.
+// A current report that records no scope (written before report.json had
+// one) counts every bucket of a scanned account as in scope.
 //
 // Reports of two organizations are refused (ErrOtherOrganization).
 func Compare(base, cur *Snapshot) (*Comparison, error) {
@@ -90,7 +94,7 @@ func Compare(base, cur *Snapshot) (*Comparison, error) {
 		}
 		c.Findings[i] = f
 	}
-	cov := newCoverage(cur)
+	cov := newCoverage(base, cur)
 	for _, f := range base.Findings {
 		if now[f.ID] {
 			continue
@@ -108,22 +112,32 @@ func Compare(base, cur *Snapshot) (*Comparison, error) {
 	return c, nil
 }
 
-// coverage answers whether a scan looked where a finding was raised.
+// coverage answers whether a scan looked where a baseline finding was
+// raised.
 type coverage struct {
 	accounts map[string]scanner.AccountStatus
 	buckets  map[[2]string]BucketState
+	// scope is the current scan's (nil: not recorded), and baseRegions
+	// the region of each baseline bucket, by account ID and name.
+	scope       *scanner.Scope
+	baseRegions map[[2]string]string
 }
 
-func newCoverage(s *Snapshot) *coverage {
+func newCoverage(base, cur *Snapshot) *coverage {
 	c := &coverage{
-		accounts: make(map[string]scanner.AccountStatus, len(s.Accounts)),
-		buckets:  make(map[[2]string]BucketState, len(s.Buckets)),
+		accounts:    make(map[string]scanner.AccountStatus, len(cur.Accounts)),
+		buckets:     make(map[[2]string]BucketState, len(cur.Buckets)),
+		scope:       cur.Scope,
+		baseRegions: make(map[[2]string]string, len(base.Buckets)),
 	}
-	for _, a := range s.Accounts {
+	for _, a := range cur.Accounts {
 		c.accounts[a.ID] = a.Status
 	}
-	for _, b := range s.Buckets {
+	for _, b := range cur.Buckets {
 		c.buckets[[2]string{b.AccountID, b.Name}] = b
+	}
+	for _, b := range base.Buckets {
+		c.baseRegions[[2]string{b.AccountID, b.Name}] = b.Region
 	}
 	return c
 }
@@ -138,14 +152,30 @@ func (c *coverage) covers(f scanner.Finding) bool {
 	if f.Bucket == "" {
 		return true
 	}
-	b, ok := c.buckets[[2]string{f.AccountID, f.Bucket}]
+	key := [2]string{f.AccountID, f.Bucket}
+	b, ok := c.buckets[key]
 	switch {
 	case !ok:
-		return true // the account's bucket list no longer has it
+		return c.inScope(key, f.Region)
 	case b.Status == scanner.BucketFailed:
 		return false
 	case objectFindings[f.Type]:
 		return b.ObjectOwnership == scanner.OwnershipEnforced || b.ObjectScan == scanner.ObjectScanComplete
 	}
 	return true
+}
+
+// inScope reports whether the current scan would have listed the baseline
+// bucket key had it still been there: then a bucket with no row is gone
+// from its account's bucket list. The region is the baseline row's, else
+// the finding's.
+func (c *coverage) inScope(key [2]string, findingRegion string) bool {
+	if c.scope == nil {
+		return true // no scope recorded: as before reports had one
+	}
+	region, ok := c.baseRegions[key]
+	if !ok {
+		region = findingRegion
+	}
+	return c.scope.Includes(key[1], region)
 }

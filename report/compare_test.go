@@ -188,3 +188,71 @@ func TestGoldenBaseline(t *testing.T) {
 		t.Errorf("the same scan against its own report: %+v", again.Baseline)
 	}
 }
+
+// TestCompareBucketOutsideTodaysScope: a baseline bucket with no row today,
+// in an account scanned today, is gone (its findings resolved) only when
+// today's scope includes its name and the region the baseline found it in;
+// otherwise today's filters left it out and its findings are unverified.
+// A current report without a scope keeps the old reading: gone.
+func TestCompareBucketOutsideTodaysScope(t *testing.T) {
+	const acct = "111111111111"
+	baseBuckets := []BucketState{
+		{AccountID: acct, Name: "data-old", Region: "us-east-1"},
+		{AccountID: acct, Name: "data-eu", Region: "eu-west-1"},
+		{AccountID: acct, Name: "logs-a", Region: "us-east-1"},
+		{AccountID: acct, Name: "data-unknown", Region: ""}, // failed before its region was learned
+	}
+	base := &Snapshot{Organization: scanner.Organization{ID: "o-aaaaaaaaaa"}, Buckets: baseBuckets}
+	for _, b := range baseBuckets {
+		base.Findings = append(base.Findings, scanner.Finding{Type: scanner.FindingACLsEnabled, AccountID: acct, Bucket: b.Name, Region: b.Region, ID: b.Name})
+	}
+	all := []string{"data-old", "data-eu", "logs-a", "data-unknown"}
+	for _, tc := range []struct {
+		name               string
+		scope              *scanner.Scope
+		resolved, unverify []string
+	}{
+		{"no scope recorded", nil, all, nil},
+		{"no filters", &scanner.Scope{}, all, nil},
+		{"include narrowed", &scanner.Scope{BucketsInclude: []string{"data-*"}},
+			[]string{"data-old", "data-eu", "data-unknown"}, []string{"logs-a"}},
+		{"exclude added", &scanner.Scope{BucketsExclude: []string{"*-old", "logs-?"}},
+			[]string{"data-eu", "data-unknown"}, []string{"data-old", "logs-a"}},
+		{"regions narrowed", &scanner.Scope{Regions: []string{"eu-west-1"}},
+			[]string{"data-eu"}, []string{"data-old", "logs-a", "data-unknown"}},
+		{"region case", &scanner.Scope{Regions: []string{"US-EAST-1"}},
+			[]string{"data-old", "logs-a"}, []string{"data-eu", "data-unknown"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := &Snapshot{
+				Organization: base.Organization,
+				Scope:        tc.scope,
+				Accounts:     []scanner.Account{{ID: acct, Status: scanner.AccountScanned}},
+				Buckets:      []BucketState{},
+			}
+			cmp, err := Compare(base, cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := func(list []scanner.Finding, want scanner.FindingChange) []string {
+				var out []string
+				for _, f := range list {
+					if f.Change != want {
+						t.Errorf("%s marked %q, want %q", f.Bucket, f.Change, want)
+					}
+					out = append(out, f.Bucket)
+				}
+				return out
+			}
+			if got := names(cmp.Resolved, scanner.ChangeResolved); !slices.Equal(got, tc.resolved) {
+				t.Errorf("resolved %v, want %v", got, tc.resolved)
+			}
+			if got := names(cmp.Unverified, scanner.ChangeUnverified); !slices.Equal(got, tc.unverify) {
+				t.Errorf("unverified %v, want %v", got, tc.unverify)
+			}
+			if cmp.Baseline.Resolved != len(tc.resolved) || cmp.Baseline.Unverified != len(tc.unverify) {
+				t.Errorf("baseline counts %+v, want %d resolved, %d unverified", cmp.Baseline, len(tc.resolved), len(tc.unverify))
+			}
+		})
+	}
+}

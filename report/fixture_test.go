@@ -48,6 +48,8 @@ func fixtureResult() *scanner.Result {
 			Findings:            map[string]int{"critical": 3, "high": 2, "medium": 5, "low": 2, "error": 3},
 			Readiness:           map[string]int{"migrate": 2, "blocked": 1, "unknown": 2},
 		},
+		// No bucket of the fixture matches the exclude glob: every row is in scope.
+		Scope: &scanner.Scope{BucketsExclude: []string{"scratch-*"}},
 		Accounts: []scanner.Account{
 			{ID: "111111111111", Name: "AccountA", OUPath: "Root", State: "ACTIVE", Status: scanner.AccountScanned, CanonicalID: canonA},
 			{ID: "222222222222", Name: "AccountB", OUPath: "Root/Workloads", State: "ACTIVE", Status: scanner.AccountScanned, CanonicalID: canonB},

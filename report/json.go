@@ -170,6 +170,13 @@ func normalize(res *scanner.Result) *scanner.Result {
 	if out.Summary.Findings == nil {
 		out.Summary.Findings = map[string]int{}
 	}
+	if res.Scope != nil {
+		out.Scope = &scanner.Scope{
+			BucketsInclude: nonNil(res.Scope.BucketsInclude),
+			BucketsExclude: nonNil(res.Scope.BucketsExclude),
+			Regions:        nonNil(res.Scope.Regions),
+		}
+	}
 	out.Accounts = nonNil(res.Accounts)
 	out.Findings = nonNil(res.Findings)
 	out.Buckets = make([]scanner.Bucket, len(res.Buckets))

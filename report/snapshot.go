@@ -27,16 +27,18 @@ const MaxReportBytes = 1 << 30
 var ErrNotAReport = errors.New("not an ownerscan report.json")
 
 // Snapshot is what a comparison needs of one scan: when it ran, the
-// organization, the accounts (with their canonical IDs), where each bucket
-// stood, and the findings. SnapshotOf takes it from a scan result;
+// organization, what it had in scope, the accounts (with their canonical
+// IDs), where each bucket stood, and the findings. SnapshotOf takes it from a scan result;
 // ReadSnapshot and LoadSnapshot from a report.json.
 type Snapshot struct {
 	StartedAt    time.Time
 	Complete     bool
 	Organization scanner.Organization
-	Accounts     []scanner.Account
-	Buckets      []BucketState
-	Findings     []scanner.Finding
+	// Scope is nil for a report written before report.json recorded it.
+	Scope    *scanner.Scope
+	Accounts []scanner.Account
+	Buckets  []BucketState
+	Findings []scanner.Finding
 
 	// Details are the bucket rows in full (readiness, grants, state
 	// fingerprints: what a remediation plan is made from), in the order of
@@ -63,6 +65,7 @@ func SnapshotOf(res *scanner.Result) *Snapshot {
 		StartedAt:    res.StartedAt,
 		Complete:     res.Complete,
 		Organization: res.Organization,
+		Scope:        res.Scope,
 		Accounts:     res.Accounts,
 		Findings:     res.Findings,
 		Details:      res.Buckets,
@@ -159,7 +162,8 @@ func unwrapPath(err error) error {
 // refused (wrapping ErrNotAReport) unless it is one JSON object with
 // schema_version SchemaVersion, tool.name "ownerscan", a well-formed
 // organization ID, the accounts, buckets and findings lists, an ID on every
-// finding, and nothing after it. A key given twice is refused too.
+// finding, a scope (when given) of valid globs and region names, and
+// nothing after it. A key given twice is refused too.
 func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	return readSnapshot(r, MaxReportBytes, false)
 }
@@ -248,6 +252,8 @@ func decodeSnapshot(dec *json.Decoder, detailed bool) (*Snapshot, error) {
 			err = dec.Decode(&snap.Complete)
 		case "organization":
 			err = dec.Decode(&snap.Organization)
+		case "scope":
+			err = decodeScope(dec, &snap.Scope)
 		case "accounts":
 			err = decodeList(dec, &snap.Accounts)
 		case "buckets":
@@ -291,6 +297,23 @@ func decodeSnapshot(dec *json.Decoder, detailed bool) (*Snapshot, error) {
 		}
 	}
 	return snap, nil
+}
+
+// decodeScope decodes report.json's scope, refusing one whose globs or
+// regions the scanner itself would refuse: a comparison matches bucket
+// names against it. A null scope is no scope recorded.
+func decodeScope(dec *json.Decoder, out **scanner.Scope) error {
+	var s *scanner.Scope
+	if err := dec.Decode(&s); err != nil {
+		return err
+	}
+	if s != nil {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+	}
+	*out = s
+	return nil
 }
 
 // decodeList decodes a JSON array one element at a time, so that only one

@@ -125,6 +125,8 @@ func TestReadSnapshotRejects(t *testing.T) {
 		{"no findings", replace(`"findings": [`, `"findingz": [`), "no findings"},
 		{"key twice", replace(`"complete": false`, `"complete": false, "complete": true`), `key "complete" given twice`},
 		{"wrong type", replace(`"accounts": [`, `"accounts": {"x": [`), "accounts"},
+		{"bad scope glob", replace(`"buckets_exclude": [`, `"buckets_exclude": ["[", `), `scope.buckets_exclude[0]: "[" is not a valid glob`},
+		{"bad scope region", replace(`"regions": []`, `"regions": ["Mars"]`), `scope.regions[0]: "Mars" is not a region name`},
 		{"trailing data", good + "{}", "data after the document"},
 		{"two documents", good + good, "data after the document"},
 	} {
@@ -161,6 +163,22 @@ func TestReadSmallReport(t *testing.T) {
 	}
 	if len(snap.Findings) != 2 || len(snap.Buckets) != 1 || snap.CanonicalIDs()["111111111111"] != canonA {
 		t.Errorf("read %+v", snap)
+	}
+	// A report written before report.json had a scope: none, so that a
+	// comparison keeps its old reading of a bucket with no row.
+	if snap.Scope != nil {
+		t.Errorf("scope %+v read from a report without one", snap.Scope)
+	}
+	withScope := strings.Replace(smallReport, `"accounts":`, `"scope":{"buckets_include":["b*"],"buckets_exclude":[],"regions":["eu-west-1"]},"accounts":`, 1)
+	if snap, err = ReadSnapshot(strings.NewReader(withScope)); err != nil {
+		t.Fatal(err)
+	}
+	if want := (&scanner.Scope{BucketsInclude: []string{"b*"}, BucketsExclude: []string{}, Regions: []string{"eu-west-1"}}); !reflect.DeepEqual(snap.Scope, want) {
+		t.Errorf("scope %+v, want %+v", snap.Scope, want)
+	}
+	nullScope := strings.Replace(smallReport, `"accounts":`, `"scope":null,"accounts":`, 1)
+	if snap, err = ReadSnapshot(strings.NewReader(nullScope)); err != nil || snap.Scope != nil {
+		t.Errorf("scope null: %v, scope %+v; want no scope", err, snap)
 	}
 }
 

@@ -96,7 +96,7 @@ func findingCount(b *bucketOutcome) int {
 // grantees resolved (the directory is complete by now), findings raised,
 // rows sorted, summary and call model computed.
 func (c *collector) result(ctx context.Context, r *run) *Result {
-	res := &Result{Complete: true}
+	res := &Result{Complete: true, Scope: ScopeOf(r.opts)}
 	facts := c.facts
 	facts.accounts = map[string]*accountCalls{}
 	facts.ownerLookups = c.ownerLookups.Load()

@@ -138,10 +138,8 @@ func (o Options) Validate() error {
 	if o.ExpectedOrganizationID != "" && !OrganizationIDPattern.MatchString(o.ExpectedOrganizationID) {
 		return fmt.Errorf("expected organization ID %q is not an organization ID (o- and 10-32 lowercase letters or digits)", o.ExpectedOrganizationID)
 	}
-	for i, r := range o.Regions {
-		if !regionPattern.MatchString(r) {
-			return fmt.Errorf("regions[%d]: %q is not a region name such as eu-west-1", i, r)
-		}
+	if err := validateRegions("regions", o.Regions); err != nil {
+		return err
 	}
 	if err := validateAccountFilters("accounts.include", o.AccountsInclude); err != nil {
 		return err

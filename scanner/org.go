@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -331,34 +330,4 @@ func entryMatches(e string, a orgAccount, ancestors []string) bool {
 	}
 	ok, _ := path.Match(e, a.Name)
 	return ok
-}
-
-// bucketNameInScope applies buckets.include / buckets.exclude.
-func bucketNameInScope(name string, include, exclude []string) bool {
-	if len(include) > 0 && !globsMatch(include, name) {
-		return false
-	}
-	return !globsMatch(exclude, name)
-}
-
-func globsMatch(globs []string, name string) bool {
-	for _, g := range globs {
-		if ok, _ := path.Match(g, name); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// regionInScope applies the regions allow list.
-func regionInScope(region string, allow []string) bool {
-	if len(allow) == 0 {
-		return true
-	}
-	for _, r := range allow {
-		if strings.EqualFold(r, region) {
-			return true
-		}
-	}
-	return false
 }

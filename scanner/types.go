@@ -276,9 +276,13 @@ type Result struct {
 	Complete     bool         `json:"complete"`
 	Organization Organization `json:"organization"`
 	Summary      Summary      `json:"summary"`
-	Accounts     []Account    `json:"accounts"`
-	Buckets      []Bucket     `json:"buckets"`
-	Findings     []Finding    `json:"findings"`
+	// Added for baseline comparisons: what the scan had in scope (nil in
+	// a Result not made by Run). It stands before the lists so that the
+	// report's lists stay last.
+	Scope    *Scope    `json:"scope,omitempty"`
+	Accounts []Account `json:"accounts"`
+	Buckets  []Bucket  `json:"buckets"`
+	Findings []Finding `json:"findings"`
 	// Calls is what the scan learned about its own cost: not part of the
 	// report, used by `demo --stats`.
 	Calls CallStats `json:"-"`
