@@ -84,6 +84,15 @@ func organizationARN(partition string, org scanner.Organization) string {
 	return "arn:" + partition + ":organizations::" + org.ManagementAccountID + ":organization/" + org.ID
 }
 
+// productName names the tool in the exports: the one that wrote the
+// report, ToolName when the document does not say.
+func productName(doc *Document) string {
+	if doc.Tool.Name != "" {
+		return doc.Tool.Name
+	}
+	return ToolName
+}
+
 // reportTime is when the findings were established: the end of the scan,
 // or its start when the end is unknown.
 func reportTime(doc *Document) time.Time {

@@ -87,6 +87,10 @@ var fileWriters = map[string]func(io.Writer, *Document) error{
 	ReadinessCSVFile: writeReadinessCSV,
 }
 
+// ToolName is Tool.Name in the reports ownerscan writes; a report read
+// back (a baseline, latest.json in S3) must carry it.
+const ToolName = "ownerscan"
+
 // Tool names the program that wrote a report.
 type Tool struct {
 	Name    string `json:"name"`
