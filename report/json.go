@@ -49,8 +49,6 @@ func NewDocument(res *scanner.Result, tool Tool, cmp *Comparison) *Document {
 	return doc
 }
 
-func newDocument(res *scanner.Result, tool Tool) *Document { return NewDocument(res, tool, nil) }
-
 // writeJSON writes doc indented, with a final newline. HTML characters are
 // not escaped (the file is not embedded in HTML, and keys stay readable);
 // invalid UTF-8 is replaced with U+FFFD by encoding/json.
