@@ -120,10 +120,7 @@ func asffFindingOf(doc *Document, e exported) asffFinding {
 	region := findingRegion(f, partition)
 	account := findingAccount(f, doc)
 	at := reportTime(doc).Format(asffTimeLayout)
-	product := doc.Tool.Name
-	if product == "" {
-		product = "ownerscan"
-	}
+	product := productName(doc)
 	desc := f.Detail
 	if desc == "" {
 		desc = f.Title

@@ -53,7 +53,8 @@ var objectFindings = map[scanner.FindingType]bool{
 // else unchanged. A baseline finding the current scan does not raise is
 // resolved only when the current scan looked where it was found: its
 // account was scanned and, for a bucket's finding, the bucket was read
-// (not failed) or is gone, and, for a finding from the object listing, the
+// (its status compliant or noncompliant: failed, or a status this version
+// does not know, is no evidence) or is gone, and, for a finding from the object listing, the
 // bucket is now enforced or its listing ran to the end. Otherwise it is
 // unverified: an account that failed tonight has not fixed anything.
 //
@@ -157,8 +158,8 @@ func (c *coverage) covers(f scanner.Finding) bool {
 	switch {
 	case !ok:
 		return c.inScope(key, f.Region)
-	case b.Status == scanner.BucketFailed:
-		return false
+	case b.Status != scanner.BucketCompliant && b.Status != scanner.BucketNoncompliant:
+		return false // failed, or no status that says it was read
 	case objectFindings[f.Type]:
 		return b.ObjectOwnership == scanner.OwnershipEnforced || b.ObjectScan == scanner.ObjectScanComplete
 	}

@@ -256,3 +256,28 @@ func TestCompareBucketOutsideTodaysScope(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareBucketRowWithoutReadStatus: a bucket row of today's report
+// whose status is neither compliant nor noncompliant (absent from a
+// hand-made or newer report, or a status this version does not know) is
+// no evidence that the bucket was read: its findings are unverified, never
+// resolved.
+func TestCompareBucketRowWithoutReadStatus(t *testing.T) {
+	const acct = "111111111111"
+	f := scanner.Finding{Type: scanner.FindingACLsEnabled, AccountID: acct, Bucket: "b", Region: "us-east-1", ID: "x"}
+	base := &Snapshot{Organization: scanner.Organization{ID: "o-aaaaaaaaaa"}, Findings: []scanner.Finding{f}}
+	for _, status := range []scanner.BucketStatus{"", "partial", scanner.BucketFailed} {
+		cur := &Snapshot{
+			Organization: base.Organization,
+			Accounts:     []scanner.Account{{ID: acct, Status: scanner.AccountScanned}},
+			Buckets:      []BucketState{{AccountID: acct, Name: "b", Region: "us-east-1", Status: status}},
+		}
+		cmp, err := Compare(base, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cmp.Resolved) != 0 || len(cmp.Unverified) != 1 {
+			t.Errorf("bucket status %q: resolved %d, unverified %d; want the finding unverified", status, len(cmp.Resolved), len(cmp.Unverified))
+		}
+	}
+}

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"io"
 	"strings"
 	"time"
@@ -86,6 +84,15 @@ func organizationARN(partition string, org scanner.Organization) string {
 	return "arn:" + partition + ":organizations::" + org.ManagementAccountID + ":organization/" + org.ID
 }
 
+// productName names the tool in the exports: the one that wrote the
+// report, ToolName when the document does not say.
+func productName(doc *Document) string {
+	if doc.Tool.Name != "" {
+		return doc.Tool.Name
+	}
+	return ToolName
+}
+
 // reportTime is when the findings were established: the end of the scan,
 // or its start when the end is unknown.
 func reportTime(doc *Document) time.Time {
@@ -137,30 +144,13 @@ func truncateLines(s string, max int, rest string) string {
 	return strings.TrimRight(b.String(), "\n") + rest
 }
 
-// writeJSONArray writes the n elements that elem returns as a JSON array,
-// one indented element at a time, so the whole array is never held in
-// memory. HTML characters are not escaped.
+// writeJSONArray writes the n elements that elem returns as a JSON array
+// (see writeJSONElements), then a newline.
 func writeJSONArray(w io.Writer, n int, elem func(i int) any) error {
 	bw := bufio.NewWriter(w)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("  ", "  ")
-	enc.SetEscapeHTML(false)
-	bw.WriteString("[")
-	for i := range n {
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n  ")
-		buf.Reset()
-		if err := enc.Encode(elem(i)); err != nil {
-			return err
-		}
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	if err := writeJSONElements(bw, "  ", n, elem); err != nil {
+		return err
 	}
-	if n > 0 {
-		bw.WriteString("\n")
-	}
-	bw.WriteString("]\n")
+	bw.WriteString("\n")
 	return bw.Flush()
 }

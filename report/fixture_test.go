@@ -281,3 +281,6 @@ func fixtureObjects() []scanner.ObjectRecord {
 		ext(14, "incoming/from-partner.csv", 6),
 	}
 }
+
+// newDocument is NewDocument without a comparison.
+func newDocument(res *scanner.Result, tool Tool) *Document { return NewDocument(res, tool, nil) }

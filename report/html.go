@@ -113,13 +113,11 @@ func buildPage(doc *Document) *htmlPage {
 	page := &htmlPage{
 		Doc:       doc,
 		Counts:    severityCounts(doc.Summary.Findings),
+		Started:   timing(doc.Result),
 		Generated: reportTime(doc).Format(time.RFC3339),
 		CSS:       template.CSS(htmlCSS),
 		JS:        template.JS(htmlJS),
 		Policy:    htmlPolicy,
-	}
-	if t := timing(doc.Result); t != "" {
-		page.Started = t
 	}
 	perAccount := map[string]*htmlAccount{}
 	page.Accounts = make([]htmlAccount, len(doc.Accounts))

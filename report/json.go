@@ -49,8 +49,6 @@ func NewDocument(res *scanner.Result, tool Tool, cmp *Comparison) *Document {
 	return doc
 }
 
-func newDocument(res *scanner.Result, tool Tool) *Document { return NewDocument(res, tool, nil) }
-
 // writeJSON writes doc indented, with a final newline. HTML characters are
 // not escaped (the file is not embedded in HTML, and keys stay readable);
 // invalid UTF-8 is replaced with U+FFFD by encoding/json.
@@ -115,28 +113,44 @@ func writeJSON(w io.Writer, doc *Document) error {
 // writeJSONList writes `  "name": [...]` and then end, each element
 // indented as it would be inside the whole document.
 func writeJSONList[T any](w *bufio.Writer, name string, list []T, end string) error {
-	w.WriteString("  \"" + name + "\": [")
-	var elem bytes.Buffer
-	enc := json.NewEncoder(&elem)
-	enc.SetIndent("    ", "  ")
+	w.WriteString("  \"" + name + "\": ")
+	if err := writeJSONElements(w, "    ", len(list), func(i int) any { return &list[i] }); err != nil {
+		return err
+	}
+	_, err := w.WriteString(end)
+	return err
+}
+
+// writeJSONElements writes the n elements that elem returns as a JSON
+// array, one element encoded at a time, so the whole array is never held
+// in memory: each element on its own line after indent, the closing
+// bracket one level (two spaces) less indented, as encoding/json indents a
+// whole document. HTML characters are not escaped.
+func writeJSONElements(w *bufio.Writer, indent string, n int, elem func(i int) any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(indent, "  ")
 	enc.SetEscapeHTML(false)
-	for i := range list {
+	w.WriteString("[")
+	for i := range n {
 		if i > 0 {
 			w.WriteString(",")
 		}
-		w.WriteString("\n    ")
-		elem.Reset()
-		if err := enc.Encode(&list[i]); err != nil {
+		w.WriteString("\n")
+		w.WriteString(indent)
+		buf.Reset()
+		if err := enc.Encode(elem(i)); err != nil {
 			return err
 		}
-		// Encode ends the element with a newline; the list puts it
+		// Encode ends the element with a newline; the array puts it
 		// before the next element's indentation instead.
-		w.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+		w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	}
-	if len(list) > 0 {
-		w.WriteString("\n  ")
+	if n > 0 {
+		w.WriteString("\n")
+		w.WriteString(indent[:len(indent)-2])
 	}
-	_, err := w.WriteString("]" + end)
+	_, err := w.WriteString("]")
 	return err
 }
 

@@ -158,6 +158,7 @@ func ocsfEventOf(doc *Document, e exported, names map[string]string) ocsfEvent {
 		status, statusName = ocsfComplianceWarning, "Warning"
 	}
 	sevID, sev := ocsfSeverity(f.Severity)
+	product := productName(doc)
 	ev := ocsfEvent{
 		ActivityID:   activity,
 		ActivityName: ocsfActivityNames[activity],
@@ -173,7 +174,7 @@ func ocsfEventOf(doc *Document, e exported, names map[string]string) ocsfEvent {
 		Message:      f.Title,
 		Metadata: ocsfMetadata{
 			Version:  ocsfVersion,
-			Product:  ocsfProduct{Name: doc.Tool.Name, VendorName: doc.Tool.Name, Version: doc.Tool.Version},
+			Product:  ocsfProduct{Name: product, VendorName: product, Version: doc.Tool.Version},
 			Profiles: []string{"cloud"},
 		},
 		Cloud: ocsfCloud{Provider: "AWS", Partition: partition, Region: region},
@@ -181,9 +182,6 @@ func ocsfEventOf(doc *Document, e exported, names map[string]string) ocsfEvent {
 			UID: f.ID, Title: f.Title, Desc: f.Detail, Types: []string{string(f.Type)},
 		},
 		Compliance: ocsfCompliance{Control: string(f.Type), StatusID: status, Status: statusName},
-	}
-	if ev.Metadata.Product.Name == "" {
-		ev.Metadata.Product.Name, ev.Metadata.Product.VendorName = "ownerscan", "ownerscan"
 	}
 	if acct := findingAccount(f, doc); acct != "" {
 		ev.Cloud.Account = &ocsfAccount{UID: acct, Name: names[acct], Type: "AWS Account", TypeID: ocsfAccountTypeAWS}

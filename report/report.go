@@ -87,6 +87,10 @@ var fileWriters = map[string]func(io.Writer, *Document) error{
 	ReadinessCSVFile: writeReadinessCSV,
 }
 
+// ToolName is Tool.Name in the reports ownerscan writes; a report read
+// back (a baseline, latest.json in S3) must carry it.
+const ToolName = "ownerscan"
+
 // Tool names the program that wrote a report.
 type Tool struct {
 	Name    string `json:"name"`
@@ -153,13 +157,11 @@ func Write(dir string, res *scanner.Result, tool Tool, formats []Format) error {
 // written, or whose writer died. No file is ever seen truncated. On error
 // the folder holds what it held before, and no temporary file is left.
 func WriteWithObjects(dir string, res *scanner.Result, tool Tool, formats []Format, objects *ObjectsCSV) error {
-	if res == nil {
-		if objects != nil {
-			objects.Abort()
-		}
-		return errors.New("report: write: nil result")
+	s, err := Stage(dir, res, tool, formats, objects)
+	if err != nil {
+		return err
 	}
-	return WriteDocument(dir, NewDocument(res, tool, nil), formats, objects)
+	return s.Commit()
 }
 
 // WriteDocument writes doc (see NewDocument) as WriteWithObjects writes a

@@ -285,7 +285,7 @@ func decodeSnapshot(dec *json.Decoder, detailed bool) (*Snapshot, error) {
 	if head.schemaVersion != SchemaVersion {
 		return nil, notAReport("schema_version %d, want %d", head.schemaVersion, SchemaVersion)
 	}
-	if head.tool.Name != "ownerscan" {
+	if head.tool.Name != ToolName {
 		return nil, notAReport("written by %q, not ownerscan", head.tool.Name)
 	}
 	if !scanner.OrganizationIDPattern.MatchString(snap.Organization.ID) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -49,6 +50,13 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newTestEnvBehind(t, func(h http.Handler) http.Handler { return h })
+}
+
+// newTestEnvBehind is newTestEnv with the call log behind what wrap makes
+// of it (a proxy that answers some calls itself, say).
+func newTestEnvBehind(t *testing.T, wrap func(http.Handler) http.Handler) *testEnv {
+	t.Helper()
 	sc, err := fakeaws.ParseScenario([]byte(testScenario))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +66,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	log := fakeaws.NewCallLog(em)
-	srv := httptest.NewServer(log)
+	srv := httptest.NewServer(wrap(log))
 	t.Cleanup(srv.Close)
 	id, secret := em.ManagementCredentials()
 	return &testEnv{t: t, log: log, em: em, cfg: aws.Config{

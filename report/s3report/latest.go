@@ -122,7 +122,7 @@ func parseLatest(data []byte, prefix string) (*Latest, error) {
 	switch {
 	case l.SchemaVersion != LatestSchemaVersion:
 		return nil, fmt.Errorf("not an ownerscan %s: schema_version %d, want %d", LatestFile, l.SchemaVersion, LatestSchemaVersion)
-	case l.Tool.Name != "ownerscan":
+	case l.Tool.Name != report.ToolName:
 		return nil, fmt.Errorf("not an ownerscan %s: written by %q", LatestFile, l.Tool.Name)
 	case !ok || !runFolderRe.MatchString(folder):
 		return nil, fmt.Errorf("run_prefix %q is not a run folder under this prefix", l.RunPrefix)

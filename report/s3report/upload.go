@@ -29,6 +29,14 @@ const (
 // failed or were interrupted, and must not hold them up.
 const abortTimeout = 10 * time.Second
 
+// noETag says why an answer without an ETag is refused. S3 answers every
+// PutObject, UploadPart and CompleteMultipartUpload that stored something
+// with the ETag of what it stored (a header, or CompleteMultipartUpload's
+// XML document). The SDK reads an empty 200 (a proxy's or load balancer's)
+// as a success with every field absent; believed, it would put a report
+// that is not there in latest.json.
+const noETag = "the answer has no ETag, so it is not S3's word that the object was stored"
+
 // errUploadClosed is returned by a Write after Close or Abort.
 var errUploadClosed = errors.New("upload already closed")
 
@@ -144,11 +152,14 @@ func (u *upload) sendPart() error {
 			PartNumber: aws.Int32(int32(n)), Body: bytes.NewReader(buf), ContentLength: aws.Int64(int64(len(buf))),
 			ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ExpectedBucketOwner: aws.String(u.c.owner),
 		})
-		r := partResult{buf: buf, err: err}
-		if err == nil {
-			r.part = types.CompletedPart{PartNumber: aws.Int32(int32(n)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
-		} else {
+		r := partResult{buf: buf}
+		switch {
+		case err != nil:
 			r.err = fmt.Errorf("upload part %d of %s: %s", n, u.url(), describe(err))
+		case aws.ToString(out.ETag) == "":
+			r.err = fmt.Errorf("upload part %d of %s: %s", n, u.url(), noETag)
+		default:
+			r.part = types.CompletedPart{PartNumber: aws.Int32(int32(n)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}
 		}
 		done <- r
 	}()
@@ -219,8 +230,12 @@ func (u *upload) finish() error {
 			in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
 			in.SSEKMSKeyId = aws.String(u.c.kmsKey)
 		}
-		if _, err := u.c.api.PutObject(u.ctx, in); err != nil {
+		out, err := u.c.api.PutObject(u.ctx, in)
+		if err != nil {
 			return fmt.Errorf("upload %s: %s", u.url(), describe(err))
+		}
+		if aws.ToString(out.ETag) == "" {
+			return fmt.Errorf("upload %s: %s", u.url(), noETag)
 		}
 		u.buf = nil
 		return nil
@@ -233,12 +248,15 @@ func (u *upload) finish() error {
 	if err := u.wait(); err != nil {
 		return err
 	}
-	_, err := u.c.api.CompleteMultipartUpload(u.ctx, &s3.CompleteMultipartUploadInput{
+	out, err := u.c.api.CompleteMultipartUpload(u.ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(u.c.bucket), Key: aws.String(u.key), UploadId: aws.String(u.uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: u.parts}, ExpectedBucketOwner: aws.String(u.c.owner),
 	})
 	if err != nil {
 		return fmt.Errorf("complete the upload of %s: %s", u.url(), describe(err))
+	}
+	if aws.ToString(out.ETag) == "" {
+		return fmt.Errorf("complete the upload of %s: %s", u.url(), noETag)
 	}
 	u.uploadID = ""
 	return nil
