@@ -178,8 +178,11 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 			c.ObjectOwnership = scanner.OwnershipNotSet
 		case err != nil:
 			return opError("GetBucketOwnershipControls", err)
-		case out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0:
-			c.ObjectOwnership = scanner.OwnershipNotSet
+		case out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 || out.OwnershipControls.Rules[0].ObjectOwnership == "":
+			// Only the error above means no controls: an answer without a
+			// rule is not S3's, and read as NotSet it would make a rollback
+			// drop an enforce step that still stands.
+			return notTheDocument("GetBucketOwnershipControls", "no Rule with an ObjectOwnership")
 		default:
 			c.ObjectOwnership = scanner.ObjectOwnership(out.OwnershipControls.Rules[0].ObjectOwnership)
 		}
@@ -187,6 +190,9 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 		out, err := b.api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.name(), ExpectedBucketOwner: b.expected()})
 		if err != nil {
 			return opError("GetBucketAcl", err)
+		}
+		if out.Owner == nil || aws.ToString(out.Owner.ID) == "" {
+			return notTheDocument("GetBucketAcl", "no Owner ID")
 		}
 		c.ACL = aclOf(out)
 	case ActionPutBucketPolicy:
@@ -196,6 +202,8 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 			c.Policy = Policy{}
 		case err != nil:
 			return opError("GetBucketPolicy", err)
+		case aws.ToString(out.Policy) == "":
+			return notTheDocument("GetBucketPolicy", "no policy")
 		default:
 			c.Policy = Policy{Present: true, Text: aws.ToString(out.Policy)}
 		}
@@ -326,6 +334,12 @@ func opError(op string, err error) error {
 		return nil
 	}
 	return &callError{op: op, err: err}
+}
+
+// notTheDocument is the error of a 200 answer that lacks what S3's
+// answer to op always holds: it is not believed.
+func notTheDocument(op, lacks string) error {
+	return &callError{op: op, err: errors.New("the answer holds " + lacks)}
 }
 
 type callError struct {
