@@ -78,11 +78,11 @@ type ApplyOptions struct {
 // dry run. The error is non-nil only when the run could not start (a
 // journal of another plan).
 func Apply(ctx context.Context, stop <-chan struct{}, plan *Plan, accounts Accounts, journal *Journal, prior []Entry, o ApplyOptions) ([]Outcome, error) {
-	if err := CheckJournalPlan(prior, plan); err != nil {
-		return nil, err
-	}
 	hist, err := readHistory(prior)
 	if err != nil {
+		return nil, err
+	}
+	if err := hist.checkPlan(plan); err != nil {
 		return nil, err
 	}
 	if journal == nil && !o.DryRun {

@@ -55,6 +55,11 @@ func CheckJournalPlan(entries []Entry, p *Plan) error {
 	if err != nil {
 		return err
 	}
+	return h.checkPlan(p)
+}
+
+// checkPlan refuses a journal's history of another plan than p.
+func (h *history) checkPlan(p *Plan) error {
 	if h.planDigest != "" && (h.planDigest != p.Digest || h.organizationID != p.Organization.ID) {
 		return refuse(fmt.Sprintf("the journal belongs to another plan (%s), not to this one (%s): give apply a --journal of its own", h.planDigest, p.Digest))
 	}

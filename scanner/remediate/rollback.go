@@ -46,6 +46,11 @@ func OriginOf(entries []Entry) (JournalOrigin, error) {
 	if err != nil {
 		return JournalOrigin{}, err
 	}
+	return h.origin()
+}
+
+// origin is the plan and organization of a journal's history.
+func (h *history) origin() (JournalOrigin, error) {
 	if h.planDigest == "" {
 		return JournalOrigin{}, refuse("the journal records no run of apply: nothing to roll back")
 	}
@@ -74,7 +79,7 @@ func Rollback(ctx context.Context, stop <-chan struct{}, accounts Accounts, jour
 	if err != nil {
 		return nil, err
 	}
-	origin, err := OriginOf(entries)
+	origin, err := h.origin()
 	if err != nil {
 		return nil, err
 	}
