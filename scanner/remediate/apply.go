@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -48,8 +49,12 @@ type Outcome struct {
 }
 
 // Incomplete reports whether an outcome makes the run exit 3.
-func (o Outcome) Incomplete() bool {
-	return o.Status == StatusSkipped || o.Status == StatusFailed || o.Status == StatusStopped
+func (o Outcome) Incomplete() bool { return o.Status.incomplete() }
+
+// incomplete reports whether a bucket left in status s makes an apply or a
+// rollback exit 3: it was not worked on to the end.
+func (s Status) incomplete() bool {
+	return s == StatusSkipped || s == StatusFailed || s == StatusStopped
 }
 
 // ApplyOptions configure one apply.
@@ -114,8 +119,7 @@ func Apply(ctx context.Context, stop <-chan struct{}, plan *Plan, accounts Accou
 		})
 	}
 	_ = g.Wait() // the workers return no error: each outcome says what happened
-	summary := summarize(outcomes)
-	_ = a.record(Entry{Event: EventRunEnd, Reason: summary})
+	_ = a.record(Entry{Event: EventRunEnd, Reason: Summary(outcomes)})
 	return outcomes, nil
 }
 
@@ -165,20 +169,11 @@ func (a *applier) admit(b *PlannedBucket, out *Outcome, taken *int) bool {
 func notPlannedReason(b *PlannedBucket) string {
 	var kinds []string
 	for _, bl := range b.Blockers {
-		if bl.Verdict == b.Verdict && !containsString(kinds, string(bl.Kind)) {
+		if bl.Verdict == b.Verdict && !slices.Contains(kinds, string(bl.Kind)) {
 			kinds = append(kinds, string(bl.Kind))
 		}
 	}
 	return fmt.Sprintf("%s (%s): apply never changes it", b.Verdict, strings.Join(kinds, ", "))
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // stopping reports whether a graceful stop was asked for.
@@ -478,8 +473,8 @@ func actionAt(b *PlannedBucket, n int) Action {
 	return b.Steps[n-1].Action
 }
 
-// summarize counts outcomes by status, for run-end and the CLI.
-func summarize(outcomes []Outcome) string {
+// Summary counts outcomes by status, in words, for run-end and the CLI.
+func Summary(outcomes []Outcome) string {
 	statuses := make([]Status, len(outcomes))
 	for i, o := range outcomes {
 		statuses[i] = o.Status
@@ -503,6 +498,3 @@ func countStatuses(statuses []Status) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// Summary counts outcomes by status, in words.
-func Summary(outcomes []Outcome) string { return summarize(outcomes) }

@@ -30,9 +30,7 @@ type UndoOutcome struct {
 func (u UndoOutcome) Key() string { return u.AccountID + "/" + u.Bucket }
 
 // Incomplete reports whether the outcome makes the run exit 3.
-func (u UndoOutcome) Incomplete() bool {
-	return u.Status == StatusSkipped || u.Status == StatusFailed || u.Status == StatusStopped
-}
+func (u UndoOutcome) Incomplete() bool { return u.Status.incomplete() }
 
 // JournalOrigin is what a journal says it belongs to.
 type JournalOrigin struct {
