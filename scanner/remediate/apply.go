@@ -375,10 +375,9 @@ func describeGrants(g []string) string {
 }
 
 // step applies step i of b to a bucket in state: journal the start (the
-// state before and after), write, read back, journal the end. A write that
-// fails is read back too: one whose answer was lost may have taken effect.
-// It returns the state after the step, and false when the bucket stops
-// here (out says why).
+// state before and after), write and read back (bucketAPI.set), journal
+// the end. It returns the state after the step, and false when the bucket
+// stops here (out says why).
 func (a *applier) step(ctx context.Context, bk *bucketAPI, b *PlannedBucket, i int, state Controls, out *Outcome) (Controls, bool) {
 	s := b.Steps[i]
 	n := i + 1
@@ -387,23 +386,18 @@ func (a *applier) step(ctx context.Context, bk *bucketAPI, b *PlannedBucket, i i
 		a.stopped(b, out, i)
 		return state, false
 	}
-	writeErr := bk.write(ctx, s.Action, target, s.Action == ActionPutBucketACL)
-	seen, readErr := bk.readBack(ctx, s.Action, target, state, writeErr)
-	inEffect := readErr == nil && samePart(s.Action, seen, target)
+	w, inEffect := bk.set(ctx, s.Action, target, state, s.Action == ActionPutBucketACL)
+	writeErr, readErr := w.writeErr, w.readErr
 	switch {
 	case inEffect:
-		reason := "read back: in effect"
-		if writeErr != nil {
-			reason = "the write's answer was lost (" + writeErr.Error() + "), read back: in effect"
-		}
-		if err := a.bucketEntry(b, Entry{Event: EventStepDone, Step: n, Action: s.Action, Reason: reason}); err != nil {
+		if err := a.bucketEntry(b, Entry{Event: EventStepDone, Step: n, Action: s.Action, Reason: w.verified("in effect")}); err != nil {
 			out.Done = append(out.Done, s.Action)
 			a.stopped(b, out, n)
 			return target, false
 		}
 		out.Done = append(out.Done, s.Action)
 		return target, true
-	case writeErr != nil && readErr == nil && samePart(s.Action, seen, state):
+	case writeErr != nil && readErr == nil && samePart(s.Action, w.seen, state):
 		a.failStep(b, out, n, s.Action, writeErr.Error(), fmt.Sprintf("step %d (%s) failed; the bucket is as before it", n, s.Action))
 	case writeErr != nil:
 		a.failStep(b, out, n, s.Action, writeErr.Error(), fmt.Sprintf("step %d (%s) failed and its effect could not be read back (%v): roll back to check", n, s.Action, errOrNil(readErr)))

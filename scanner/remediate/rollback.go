@@ -220,23 +220,18 @@ func (r *roller) undo(ctx context.Context, bk *bucketAPI, b *bucketHistory, s jo
 		out.Status, out.Detail = StatusStopped, "the journal cannot be written: "+err.Error()+undoneSoFar(out.Undone)
 		return live, false
 	}
-	writeErr := bk.write(ctx, s.action, restore, false)
-	seen, readErr := bk.readBack(ctx, s.action, restore, live, writeErr)
-	if readErr == nil && samePart(s.action, seen, restore) {
+	w, inEffect := bk.set(ctx, s.action, restore, live, false)
+	if inEffect {
 		out.Undone = append(out.Undone, s.action)
-		reason := "read back: restored"
-		if writeErr != nil {
-			reason = "the write's answer was lost (" + writeErr.Error() + "), read back: restored"
-		}
-		if err := r.entry(b, Entry{Event: EventUndoDone, UndoRun: s.run, Step: s.step, Action: s.action, Reason: reason}); err != nil {
+		if err := r.entry(b, Entry{Event: EventUndoDone, UndoRun: s.run, Step: s.step, Action: s.action, Reason: w.verified("restored")}); err != nil {
 			out.Status, out.Detail = StatusStopped, "the journal cannot be written: "+err.Error()+undoneSoFar(out.Undone)
 			return restore, false
 		}
 		return restore, true
 	}
-	why := writeErr
+	why := w.writeErr
 	if why == nil {
-		why = readErr
+		why = w.readErr
 	}
 	text := "reading it back does not show it restored"
 	if why != nil {

@@ -245,6 +245,32 @@ func (b *bucketAPI) write(ctx context.Context, part Action, c Controls, private 
 	}
 }
 
+// written is what became of a write read back: the control as read, and
+// the write's and the read's errors.
+type written struct {
+	seen              Controls
+	writeErr, readErr error
+}
+
+// set writes the control of part to its value in want (see write) over
+// before, and reads it back (see readBack): a write that failed is read
+// back too, since one whose answer was lost may have taken effect.
+// inEffect: the read shows want.
+func (b *bucketAPI) set(ctx context.Context, part Action, want, before Controls, private bool) (w written, inEffect bool) {
+	w.writeErr = b.write(ctx, part, want, private)
+	w.seen, w.readErr = b.readBack(ctx, part, want, before, w.writeErr)
+	return w, w.readErr == nil && samePart(part, w.seen, want)
+}
+
+// verified is the journal's reason for a write in effect, which the read
+// shows as shown ("in effect", "restored").
+func (w written) verified(shown string) string {
+	if w.writeErr != nil {
+		return "the write's answer was lost (" + w.writeErr.Error() + "), read back: " + shown
+	}
+	return "read back: " + shown
+}
+
 // readBackDelays are the waits before each read that verifies a write. S3
 // bucket configurations are eventually consistent
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel):
