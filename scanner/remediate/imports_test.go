@@ -27,15 +27,7 @@ const (
 // package in dir import, and the files that import remediatePath.
 func imports(t *testing.T, dir string) (deps []string, importers []string) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
+	for _, name := range sourceFiles(t, dir) {
 		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
@@ -51,6 +43,22 @@ func imports(t *testing.T, dir string) (deps []string, importers []string) {
 		}
 	}
 	return deps, importers
+}
+
+// sourceFiles names the Go files of the package in dir, tests left out.
+func sourceFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if name := e.Name(); !e.IsDir() && strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // TestNothingOnTheScanPathImportsRemediate: a reader sees from the imports
@@ -120,15 +128,7 @@ func TestTheScanCommandReachesNoRemediation(t *testing.T) {
 	}
 	fset := token.NewFileSet()
 	var files []*ast.File
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
+	for _, name := range sourceFiles(t, dir) {
 		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
 		if err != nil {
 			t.Fatal(err)
