@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -48,8 +49,12 @@ type Outcome struct {
 }
 
 // Incomplete reports whether an outcome makes the run exit 3.
-func (o Outcome) Incomplete() bool {
-	return o.Status == StatusSkipped || o.Status == StatusFailed || o.Status == StatusStopped
+func (o Outcome) Incomplete() bool { return o.Status.incomplete() }
+
+// incomplete reports whether a bucket left in status s makes an apply or a
+// rollback exit 3: it was not worked on to the end.
+func (s Status) incomplete() bool {
+	return s == StatusSkipped || s == StatusFailed || s == StatusStopped
 }
 
 // ApplyOptions configure one apply.
@@ -78,11 +83,11 @@ type ApplyOptions struct {
 // dry run. The error is non-nil only when the run could not start (a
 // journal of another plan).
 func Apply(ctx context.Context, stop <-chan struct{}, plan *Plan, accounts Accounts, journal *Journal, prior []Entry, o ApplyOptions) ([]Outcome, error) {
-	if err := CheckJournalPlan(prior, plan); err != nil {
-		return nil, err
-	}
 	hist, err := readHistory(prior)
 	if err != nil {
+		return nil, err
+	}
+	if err := hist.checkPlan(plan); err != nil {
 		return nil, err
 	}
 	if journal == nil && !o.DryRun {
@@ -114,8 +119,7 @@ func Apply(ctx context.Context, stop <-chan struct{}, plan *Plan, accounts Accou
 		})
 	}
 	_ = g.Wait() // the workers return no error: each outcome says what happened
-	summary := summarize(outcomes)
-	_ = a.record(Entry{Event: EventRunEnd, Reason: summary})
+	_ = a.record(Entry{Event: EventRunEnd, Reason: Summary(outcomes)})
 	return outcomes, nil
 }
 
@@ -165,20 +169,11 @@ func (a *applier) admit(b *PlannedBucket, out *Outcome, taken *int) bool {
 func notPlannedReason(b *PlannedBucket) string {
 	var kinds []string
 	for _, bl := range b.Blockers {
-		if bl.Verdict == b.Verdict && !containsString(kinds, string(bl.Kind)) {
+		if bl.Verdict == b.Verdict && !slices.Contains(kinds, string(bl.Kind)) {
 			kinds = append(kinds, string(bl.Kind))
 		}
 	}
 	return fmt.Sprintf("%s (%s): apply never changes it", b.Verdict, strings.Join(kinds, ", "))
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // stopping reports whether a graceful stop was asked for.
@@ -380,10 +375,9 @@ func describeGrants(g []string) string {
 }
 
 // step applies step i of b to a bucket in state: journal the start (the
-// state before and after), write, read back, journal the end. A write that
-// fails is read back too: one whose answer was lost may have taken effect.
-// It returns the state after the step, and false when the bucket stops
-// here (out says why).
+// state before and after), write and read back (bucketAPI.set), journal
+// the end. It returns the state after the step, and false when the bucket
+// stops here (out says why).
 func (a *applier) step(ctx context.Context, bk *bucketAPI, b *PlannedBucket, i int, state Controls, out *Outcome) (Controls, bool) {
 	s := b.Steps[i]
 	n := i + 1
@@ -392,23 +386,18 @@ func (a *applier) step(ctx context.Context, bk *bucketAPI, b *PlannedBucket, i i
 		a.stopped(b, out, i)
 		return state, false
 	}
-	writeErr := bk.write(ctx, s.Action, target, s.Action == ActionPutBucketACL)
-	seen, readErr := bk.readBack(ctx, s.Action, target, state, writeErr)
-	inEffect := readErr == nil && samePart(s.Action, seen, target)
+	w, inEffect := bk.set(ctx, s.Action, target, state, s.Action == ActionPutBucketACL)
+	writeErr, readErr := w.writeErr, w.readErr
 	switch {
 	case inEffect:
-		reason := "read back: in effect"
-		if writeErr != nil {
-			reason = "the write's answer was lost (" + writeErr.Error() + "), read back: in effect"
-		}
-		if err := a.bucketEntry(b, Entry{Event: EventStepDone, Step: n, Action: s.Action, Reason: reason}); err != nil {
+		if err := a.bucketEntry(b, Entry{Event: EventStepDone, Step: n, Action: s.Action, Reason: w.verified("in effect")}); err != nil {
 			out.Done = append(out.Done, s.Action)
 			a.stopped(b, out, n)
 			return target, false
 		}
 		out.Done = append(out.Done, s.Action)
 		return target, true
-	case writeErr != nil && readErr == nil && samePart(s.Action, seen, state):
+	case writeErr != nil && readErr == nil && samePart(s.Action, w.seen, state):
 		a.failStep(b, out, n, s.Action, writeErr.Error(), fmt.Sprintf("step %d (%s) failed; the bucket is as before it", n, s.Action))
 	case writeErr != nil:
 		a.failStep(b, out, n, s.Action, writeErr.Error(), fmt.Sprintf("step %d (%s) failed and its effect could not be read back (%v): roll back to check", n, s.Action, errOrNil(readErr)))
@@ -478,8 +467,8 @@ func actionAt(b *PlannedBucket, n int) Action {
 	return b.Steps[n-1].Action
 }
 
-// summarize counts outcomes by status, for run-end and the CLI.
-func summarize(outcomes []Outcome) string {
+// Summary counts outcomes by status, in words, for run-end and the CLI.
+func Summary(outcomes []Outcome) string {
 	statuses := make([]Status, len(outcomes))
 	for i, o := range outcomes {
 		statuses[i] = o.Status
@@ -503,6 +492,3 @@ func countStatuses(statuses []Status) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// Summary counts outcomes by status, in words.
-func Summary(outcomes []Outcome) string { return summarize(outcomes) }

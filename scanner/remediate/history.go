@@ -92,6 +92,9 @@ func (h *history) add(e Entry) error {
 	}
 	switch e.Event {
 	case EventStepStart:
+		if e.Step == 0 {
+			return fmt.Errorf("a step of %s without its number and action", key)
+		}
 		if e.Previous == nil || e.Target == nil {
 			return fmt.Errorf("step %d of %s without its states", e.Step, key)
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 
 	"github.com/ownerscan/ownerscan/scanner"
@@ -28,14 +27,11 @@ var runIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 // ReadJournalFile reads the journal at path without locking or changing it
 // (a dry run's read).
 func ReadJournalFile(path string) ([]Entry, bool, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, "the journal")
 	if err != nil {
-		return nil, false, refuseErr("cannot read the journal", err)
+		return nil, false, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, false, refuse(fmt.Sprintf("journal %s is not a regular file", path))
-	}
 	return ReadJournal(f)
 }
 

@@ -55,8 +55,28 @@ func CheckJournalPlan(entries []Entry, p *Plan) error {
 	if err != nil {
 		return err
 	}
+	return h.checkPlan(p)
+}
+
+// checkPlan refuses a journal's history of another plan than p, or whose
+// standing steps are not the plan's: apply resumes a bucket at the step the
+// journal names, so a step beyond the bucket's plan, or of another action,
+// would skip the plan's steps and call the bucket done.
+func (h *history) checkPlan(p *Plan) error {
 	if h.planDigest != "" && (h.planDigest != p.Digest || h.organizationID != p.Organization.ID) {
 		return refuse(fmt.Sprintf("the journal belongs to another plan (%s), not to this one (%s): give apply a --journal of its own", h.planDigest, p.Digest))
+	}
+	for i := range p.Buckets {
+		b := &p.Buckets[i]
+		hb := h.buckets[b.Key()]
+		if hb == nil {
+			continue
+		}
+		for _, s := range hb.steps {
+			if s.step > len(b.Steps) || b.Steps[s.step-1].Action != s.action {
+				return refuse(fmt.Sprintf("the journal has step %d (%s) of %s, which the plan does not: it was not written by apply of this plan", s.step, s.action, b.Key()))
+			}
+		}
 	}
 	return nil
 }

@@ -35,22 +35,31 @@ func WritePlan(path string, p *Plan) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("remediate: write plan %s: %w", path, err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // the rename itself survives a crash
-		d.Close()
-	}
+	_ = syncDir(dir) // the rename itself survives a crash
 	return nil
 }
 
 // ReadPlanFile reads the plan at path (see ReadPlan).
 func ReadPlanFile(path string) (*Plan, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, "the plan")
 	if err != nil {
-		return nil, refuseErr("cannot read the plan", err)
+		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, refuse(fmt.Sprintf("the plan %s is not a regular file", path))
-	}
 	return ReadPlan(f)
+}
+
+// openRegular opens path to read it, refusing what cannot be opened or is
+// not a regular file (a folder, a device, a pipe). what names the file in
+// errors: "the plan".
+func openRegular(path, what string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, refuseErr("cannot read "+what, err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, refuse(fmt.Sprintf("%s %s is not a regular file", what, path))
+	}
+	return f, nil
 }

@@ -30,9 +30,7 @@ type UndoOutcome struct {
 func (u UndoOutcome) Key() string { return u.AccountID + "/" + u.Bucket }
 
 // Incomplete reports whether the outcome makes the run exit 3.
-func (u UndoOutcome) Incomplete() bool {
-	return u.Status == StatusSkipped || u.Status == StatusFailed || u.Status == StatusStopped
-}
+func (u UndoOutcome) Incomplete() bool { return u.Status.incomplete() }
 
 // JournalOrigin is what a journal says it belongs to.
 type JournalOrigin struct {
@@ -46,6 +44,11 @@ func OriginOf(entries []Entry) (JournalOrigin, error) {
 	if err != nil {
 		return JournalOrigin{}, err
 	}
+	return h.origin()
+}
+
+// origin is the plan and organization of a journal's history.
+func (h *history) origin() (JournalOrigin, error) {
 	if h.planDigest == "" {
 		return JournalOrigin{}, refuse("the journal records no run of apply: nothing to roll back")
 	}
@@ -74,7 +77,7 @@ func Rollback(ctx context.Context, stop <-chan struct{}, accounts Accounts, jour
 	if err != nil {
 		return nil, err
 	}
-	origin, err := OriginOf(entries)
+	origin, err := h.origin()
 	if err != nil {
 		return nil, err
 	}
@@ -217,23 +220,18 @@ func (r *roller) undo(ctx context.Context, bk *bucketAPI, b *bucketHistory, s jo
 		out.Status, out.Detail = StatusStopped, "the journal cannot be written: "+err.Error()+undoneSoFar(out.Undone)
 		return live, false
 	}
-	writeErr := bk.write(ctx, s.action, restore, false)
-	seen, readErr := bk.readBack(ctx, s.action, restore, live, writeErr)
-	if readErr == nil && samePart(s.action, seen, restore) {
+	w, inEffect := bk.set(ctx, s.action, restore, live, false)
+	if inEffect {
 		out.Undone = append(out.Undone, s.action)
-		reason := "read back: restored"
-		if writeErr != nil {
-			reason = "the write's answer was lost (" + writeErr.Error() + "), read back: restored"
-		}
-		if err := r.entry(b, Entry{Event: EventUndoDone, UndoRun: s.run, Step: s.step, Action: s.action, Reason: reason}); err != nil {
+		if err := r.entry(b, Entry{Event: EventUndoDone, UndoRun: s.run, Step: s.step, Action: s.action, Reason: w.verified("restored")}); err != nil {
 			out.Status, out.Detail = StatusStopped, "the journal cannot be written: "+err.Error()+undoneSoFar(out.Undone)
 			return restore, false
 		}
 		return restore, true
 	}
-	why := writeErr
+	why := w.writeErr
 	if why == nil {
-		why = readErr
+		why = w.readErr
 	}
 	text := "reading it back does not show it restored"
 	if why != nil {

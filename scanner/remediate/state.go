@@ -178,8 +178,11 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 			c.ObjectOwnership = scanner.OwnershipNotSet
 		case err != nil:
 			return opError("GetBucketOwnershipControls", err)
-		case out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0:
-			c.ObjectOwnership = scanner.OwnershipNotSet
+		case out.OwnershipControls == nil || len(out.OwnershipControls.Rules) == 0 || out.OwnershipControls.Rules[0].ObjectOwnership == "":
+			// Only the error above means no controls: an answer without a
+			// rule is not S3's, and read as NotSet it would make a rollback
+			// drop an enforce step that still stands.
+			return notTheDocument("GetBucketOwnershipControls", "no Rule with an ObjectOwnership")
 		default:
 			c.ObjectOwnership = scanner.ObjectOwnership(out.OwnershipControls.Rules[0].ObjectOwnership)
 		}
@@ -187,6 +190,9 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 		out, err := b.api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.name(), ExpectedBucketOwner: b.expected()})
 		if err != nil {
 			return opError("GetBucketAcl", err)
+		}
+		if out.Owner == nil || aws.ToString(out.Owner.ID) == "" {
+			return notTheDocument("GetBucketAcl", "no Owner ID")
 		}
 		c.ACL = aclOf(out)
 	case ActionPutBucketPolicy:
@@ -196,6 +202,8 @@ func (b *bucketAPI) readPart(ctx context.Context, part Action, c *Controls) erro
 			c.Policy = Policy{}
 		case err != nil:
 			return opError("GetBucketPolicy", err)
+		case aws.ToString(out.Policy) == "":
+			return notTheDocument("GetBucketPolicy", "no policy")
 		default:
 			c.Policy = Policy{Present: true, Text: aws.ToString(out.Policy)}
 		}
@@ -235,6 +243,32 @@ func (b *bucketAPI) write(ctx context.Context, part Action, c Controls, private 
 		_, err := b.api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b.name(), ExpectedBucketOwner: b.expected(), Policy: aws.String(c.Policy.Text)})
 		return opError("PutBucketPolicy", err)
 	}
+}
+
+// written is what became of a write read back: the control as read, and
+// the write's and the read's errors.
+type written struct {
+	seen              Controls
+	writeErr, readErr error
+}
+
+// set writes the control of part to its value in want (see write) over
+// before, and reads it back (see readBack): a write that failed is read
+// back too, since one whose answer was lost may have taken effect.
+// inEffect: the read shows want.
+func (b *bucketAPI) set(ctx context.Context, part Action, want, before Controls, private bool) (w written, inEffect bool) {
+	w.writeErr = b.write(ctx, part, want, private)
+	w.seen, w.readErr = b.readBack(ctx, part, want, before, w.writeErr)
+	return w, w.readErr == nil && samePart(part, w.seen, want)
+}
+
+// verified is the journal's reason for a write in effect, which the read
+// shows as shown ("in effect", "restored").
+func (w written) verified(shown string) string {
+	if w.writeErr != nil {
+		return "the write's answer was lost (" + w.writeErr.Error() + "), read back: " + shown
+	}
+	return "read back: " + shown
 }
 
 // readBackDelays are the waits before each read that verifies a write. S3
@@ -326,6 +360,12 @@ func opError(op string, err error) error {
 		return nil
 	}
 	return &callError{op: op, err: err}
+}
+
+// notTheDocument is the error of a 200 answer that lacks what S3's
+// answer to op always holds: it is not believed.
+func notTheDocument(op, lacks string) error {
+	return &callError{op: op, err: errors.New("the answer holds " + lacks)}
 }
 
 type callError struct {
