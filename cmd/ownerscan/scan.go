@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
@@ -44,11 +43,8 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 			return &usageError{cfg.errAt("output.dir", "%v", err)}
 		}
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := callerConfig(ctx)
 	if err != nil {
-		return usagef("aws configuration: %v", err)
-	}
-	if err := checkCallerRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	if err := a.prepareS3(ctx, awsCfg, setup, cfg); err != nil {
