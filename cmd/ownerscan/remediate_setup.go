@@ -141,8 +141,15 @@ func (a *app) openJournal(path string, yes, mayBeMissing bool) (j *remediate.Jou
 }
 
 // remediationVerdict is the error an apply or rollback ends with, for the
-// exit code: nil when every bucket came out as it should.
-func remediationVerdict(interrupted bool, incomplete int, yes bool, journal, what string) error {
+// exit code: nil when every bucket came out as it should (none of outcomes
+// is Incomplete).
+func remediationVerdict[O interface{ Incomplete() bool }](interrupted bool, outcomes []O, yes bool, journal, what string) error {
+	incomplete := 0
+	for _, o := range outcomes {
+		if o.Incomplete() {
+			incomplete++
+		}
+	}
 	where := "the lines above"
 	if yes {
 		where = "the journal " + journal
