@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -108,17 +107,14 @@ func connect(ctx context.Context, awsCfg aws.Config, cfg *Config) (*scanner.Acce
 // stopped) and a second into an exit at once (130), which the journal
 // survives: every step is on disk before it is sent.
 func (a *app) watchRemediation(logger *slog.Logger, journalPath string) (stop <-chan struct{}, interrupted func() bool, unwatch func()) {
-	ch := make(chan struct{})
-	var once sync.Once
 	onAbort := func() string {
 		if journalPath == "" {
 			return "nothing was changed"
 		}
 		return "the journal " + journalPath + " holds every step sent; roll it back or apply again to finish"
 	}
-	interrupted, unwatch = a.watchSignals("interrupted: finishing the steps underway and starting no other; the journal says where each bucket stopped; interrupt again to quit at once",
-		func() { once.Do(func() { close(ch) }) }, logger, onAbort)
-	return ch, interrupted, unwatch
+	return a.watchSignals("interrupted: finishing the steps underway and starting no other; the journal says where each bucket stopped; interrupt again to quit at once",
+		logger, onAbort)
 }
 
 // openJournal opens the journal of a run: with --yes for appending (and

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -116,9 +115,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	// The first signal closes stop (a graceful stop, see ScanUntil); the
 	// watch goes on until the reports are written, so that a second signal
 	// quits at once whatever the run is doing.
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	interrupted, unwatch := a.watchInterrupts(func() { stopOnce.Do(func() { close(stop) }) }, logger, pub.abandonForExit)
+	stop, interrupted, unwatch := a.watchInterrupts(logger, pub.abandonForExit)
 	defer unwatch()
 	progress := &scanner.Progress{}
 	stopProgress := startProgress(ctx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
