@@ -112,13 +112,7 @@ func (a *app) apply(ctx context.Context, awsCfg aws.Config, cfg *Config, f *appl
 	if err := printApply(a.stdout, plan, outcomes, !f.yes, journalPath); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	incomplete := 0
-	for _, o := range outcomes {
-		if o.Incomplete() {
-			incomplete++
-		}
-	}
-	return remediationVerdict(interrupted(), incomplete, f.yes, journalPath, "skipped, failed or stopped")
+	return remediationVerdict(interrupted(), outcomes, f.yes, journalPath, "skipped, failed or stopped")
 }
 
 // journalPathIf is the journal's path when one is written.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/ownerscan/ownerscan/report"
 	"github.com/ownerscan/ownerscan/report/s3report"
 )
@@ -106,11 +104,8 @@ func (r *reportReader) load(ctx context.Context, ref string) (*report.Snapshot, 
 		return nil, err
 	}
 	if r.sess == nil {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := callerConfig(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("aws configuration: %v", err)
-		}
-		if err := checkCallerRegion(awsCfg.Region); err != nil {
 			return nil, err
 		}
 		r.sess = s3report.NewSession(awsCfg, r.opts)

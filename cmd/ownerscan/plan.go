@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -83,10 +82,8 @@ func (a *app) planScan(ctx context.Context, awsCfg aws.Config, opts scanner.Opti
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("config: %w", err)}
 	}
-	stop := make(chan struct{})
-	var once sync.Once
-	interrupted, unwatch := a.watchSignals("interrupted: stopping the scan; no plan will be written; interrupt again to quit at once",
-		func() { once.Do(func() { close(stop) }) }, logger, func() string { return "no plan written" })
+	stop, interrupted, unwatch := a.watchSignals("interrupted: stopping the scan; no plan will be written; interrupt again to quit at once",
+		logger, func() string { return "no plan written" })
 	defer unwatch()
 	res, scanErr := s.ScanUntil(ctx, stop, nil, nil)
 	switch {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -108,17 +107,14 @@ func connect(ctx context.Context, awsCfg aws.Config, cfg *Config) (*scanner.Acce
 // stopped) and a second into an exit at once (130), which the journal
 // survives: every step is on disk before it is sent.
 func (a *app) watchRemediation(logger *slog.Logger, journalPath string) (stop <-chan struct{}, interrupted func() bool, unwatch func()) {
-	ch := make(chan struct{})
-	var once sync.Once
 	onAbort := func() string {
 		if journalPath == "" {
 			return "nothing was changed"
 		}
 		return "the journal " + journalPath + " holds every step sent; roll it back or apply again to finish"
 	}
-	interrupted, unwatch = a.watchSignals("interrupted: finishing the steps underway and starting no other; the journal says where each bucket stopped; interrupt again to quit at once",
-		func() { once.Do(func() { close(ch) }) }, logger, onAbort)
-	return ch, interrupted, unwatch
+	return a.watchSignals("interrupted: finishing the steps underway and starting no other; the journal says where each bucket stopped; interrupt again to quit at once",
+		logger, onAbort)
 }
 
 // openJournal opens the journal of a run: with --yes for appending (and
@@ -141,8 +137,15 @@ func (a *app) openJournal(path string, yes, mayBeMissing bool) (j *remediate.Jou
 }
 
 // remediationVerdict is the error an apply or rollback ends with, for the
-// exit code: nil when every bucket came out as it should.
-func remediationVerdict(interrupted bool, incomplete int, yes bool, journal, what string) error {
+// exit code: nil when every bucket came out as it should (none of outcomes
+// is Incomplete).
+func remediationVerdict[O interface{ Incomplete() bool }](interrupted bool, outcomes []O, yes bool, journal, what string) error {
+	incomplete := 0
+	for _, o := range outcomes {
+		if o.Incomplete() {
+			incomplete++
+		}
+	}
 	where := "the lines above"
 	if yes {
 		where = "the journal " + journal

@@ -80,11 +80,5 @@ func (a *app) rollback(ctx context.Context, awsCfg aws.Config, cfg *Config, f *r
 	if err := printRollback(a.stdout, outcomes, !f.yes, f.journal); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	incomplete := 0
-	for _, o := range outcomes {
-		if o.Incomplete() {
-			incomplete++
-		}
-	}
-	return remediationVerdict(interrupted(), incomplete, f.yes, f.journal, "not restored (left as they are, with the reason)")
+	return remediationVerdict(interrupted(), outcomes, f.yes, f.journal, "not restored (left as they are, with the reason)")
 }

@@ -113,17 +113,25 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return code
 }
 
-// commands are the subcommands, in the order usage lists them.
-var commands = []struct{ name, summary string }{
-	{"scan", "scan the organization of the current AWS credentials"},
-	{"diff", "compare two reports: new, resolved and unchanged findings"},
-	{"plan", "plan the switch to BucketOwnerEnforced of every bucket not enforced"},
-	{"apply", "apply a plan (dry run without --yes), journalling every step"},
-	{"rollback", "undo what a journal says apply did (dry run without --yes)"},
-	{"demo", "scan a built-in emulated organization; no AWS account needed"},
-	{"emulate", "serve the AWS emulator on loopback for the aws CLI or scan"},
-	{"version", "print the version"},
-	{"help", "show help for a command"},
+// command is a subcommand: its name, its line in usage, and what runs it.
+type command struct {
+	name, summary string
+	run           func(a *app, ctx context.Context, args []string) error
+}
+
+// commands are the subcommands, in the order usage lists them; dispatch
+// and help find them here. help has no run: it looks the others up in
+// this table, so dispatch calls it by name.
+var commands = []command{
+	{"scan", "scan the organization of the current AWS credentials", (*app).scanCommand},
+	{"diff", "compare two reports: new, resolved and unchanged findings", (*app).diffCommand},
+	{"plan", "plan the switch to BucketOwnerEnforced of every bucket not enforced", (*app).planCommand},
+	{"apply", "apply a plan (dry run without --yes), journalling every step", (*app).applyCommand},
+	{"rollback", "undo what a journal says apply did (dry run without --yes)", (*app).rollbackCommand},
+	{"demo", "scan a built-in emulated organization; no AWS account needed", (*app).demoCommand},
+	{"emulate", "serve the AWS emulator on loopback for the aws CLI or scan", (*app).emulateCommand},
+	{"version", "print the version", (*app).versionCommand},
+	{"help", "show help for a command", nil},
 }
 
 func (a *app) dispatch(ctx context.Context, args []string) error {
@@ -132,30 +140,28 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return usagef("no command given (one of %s)", commandNames())
 	}
 	switch name, rest := args[0], args[1:]; name {
-	case "scan":
-		return a.scanCommand(ctx, rest)
-	case "diff":
-		return a.diffCommand(ctx, rest)
-	case "plan":
-		return a.planCommand(ctx, rest)
-	case "apply":
-		return a.applyCommand(ctx, rest)
-	case "rollback":
-		return a.rollbackCommand(ctx, rest)
-	case "demo":
-		return a.demoCommand(ctx, rest)
-	case "emulate":
-		return a.emulateCommand(ctx, rest)
-	case "version":
-		return a.versionCommand(ctx, rest)
 	case "help":
 		return a.helpCommand(ctx, rest)
 	case "-h", "-help", "--help":
 		a.usage(a.stdout)
 		return nil
 	default:
+		if c := commandNamed(name); c != nil {
+			return c.run(a, ctx, rest)
+		}
 		return usagef("unknown command %q (one of %s)", name, commandNames())
 	}
+}
+
+// commandNamed is the command called name that dispatch runs from the
+// table (not help), or nil.
+func commandNamed(name string) *command {
+	for i := range commands {
+		if c := &commands[i]; c.name == name && c.run != nil {
+			return c
+		}
+	}
+	return nil
 }
 
 func (a *app) usage(w io.Writer) {
@@ -191,10 +197,8 @@ func (a *app) helpCommand(ctx context.Context, args []string) error {
 		a.usage(a.stdout)
 		return nil
 	}
-	for _, c := range commands {
-		if c.name == args[0] && c.name != "help" {
-			return a.dispatch(ctx, []string{args[0], "-h"})
-		}
+	if c := commandNamed(args[0]); c != nil {
+		return c.run(a, ctx, []string{"-h"})
 	}
 	return usagef("help: unknown command %q (one of %s)", args[0], commandNames())
 }

@@ -8,11 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ownerscan/ownerscan/internal/fakeaws"
 	"github.com/ownerscan/ownerscan/report"
@@ -44,11 +42,8 @@ func (a *app) scanCommand(ctx context.Context, args []string) error {
 			return &usageError{cfg.errAt("output.dir", "%v", err)}
 		}
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := callerConfig(ctx)
 	if err != nil {
-		return usagef("aws configuration: %v", err)
-	}
-	if err := checkCallerRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	if err := a.prepareS3(ctx, awsCfg, setup, cfg); err != nil {
@@ -120,9 +115,7 @@ func (a *app) executeScan(ctx context.Context, awsCfg aws.Config, setup *scanSet
 	// The first signal closes stop (a graceful stop, see ScanUntil); the
 	// watch goes on until the reports are written, so that a second signal
 	// quits at once whatever the run is doing.
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	interrupted, unwatch := a.watchInterrupts(func() { stopOnce.Do(func() { close(stop) }) }, logger, pub.abandonForExit)
+	stop, interrupted, unwatch := a.watchInterrupts(logger, pub.abandonForExit)
 	defer unwatch()
 	progress := &scanner.Progress{}
 	stopProgress := startProgress(ctx, progress, setup.status, setup.width, setup.quiet, logger, a.now)
