@@ -68,6 +68,12 @@ func Build(in BuildInput) (*Plan, error) {
 		p.Buckets = append(p.Buckets, pb)
 	}
 	sort.Slice(p.Buckets, func(i, j int) bool { return p.Buckets[i].Key() < p.Buckets[j].Key() })
+	// The report a plan is made from may come from a file (plan --from):
+	// hold what it names to the checks apply makes when it reads the plan,
+	// so that plan never writes and seals a plan apply would refuse.
+	if err := p.validate(); err != nil {
+		return nil, refuse("the report cannot be planned: " + err.Error())
+	}
 	if err := p.Seal(); err != nil {
 		return nil, err
 	}
