@@ -135,14 +135,41 @@ func (e *Emulator) authorize(r *http.Request, req *request, c *Caller) *apiError
 		return nil
 	}
 	action := iamAction(r, req)
-	if action == "" || p.Perms.allows(action) {
-		return nil
+	if action != "" && !p.Perms.allows(action) {
+		if action == "?" {
+			action = req.service + ":" + req.operation
+		}
+		return accessDenied(req.service, c, action)
 	}
-	if action == "?" {
-		action = req.service + ":" + req.operation
+	if req.service == "s3" && req.operation == "CopyObject" {
+		if src := copySourceAction(r); src != "" && !p.Perms.allows(src) {
+			return accessDenied(req.service, c, src)
+		}
 	}
+	return nil
+}
+
+// copySourceAction is the action CopyObject needs on its source besides
+// s3:PutObject on its destination: s3:GetObject, or s3:GetObjectVersion
+// when the source names a version
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+// It is "" for a malformed x-amz-copy-source, which the handler refuses.
+func copySourceAction(r *http.Request) string {
+	_, _, version, serr := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
+	switch {
+	case serr != nil:
+		return ""
+	case version != "":
+		return "s3:GetObjectVersion"
+	}
+	return "s3:GetObject"
+}
+
+// accessDenied is the service's answer to a call of action that no
+// identity-based policy of the caller allows.
+func accessDenied(service string, c *Caller, action string) *apiError {
 	msg := "User: " + c.ARN + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action"
-	switch req.service {
+	switch service {
 	case "organizations":
 		return &apiError{400, "AccessDeniedException", "You don't have permissions to access this resource. " + msg}
 	default: // S3 and STS both answer 403 AccessDenied, each in its own protocol
