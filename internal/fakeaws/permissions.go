@@ -45,7 +45,7 @@ func (p *permissions) allows(action string) bool {
 // s3Actions maps the S3 operations the emulator serves to the IAM action
 // that authorizes each (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
 // A request for a specific version (versionId) needs the *Version variant,
-// see s3Action.
+// see iamAction.
 var s3Actions = map[string]string{
 	"ListBuckets":                   "s3:ListAllMyBuckets",
 	"CreateBucket":                  "s3:CreateBucket",
@@ -90,9 +90,10 @@ var s3Actions = map[string]string{
 	"DeleteObjects":                 "s3:DeleteObject",
 }
 
-// versioned maps object actions to their variant for a request that names
-// a version.
-var versioned = map[string]string{
+// versionActions maps object actions to their variant for a request that
+// names a version: for the caller's policies (iamAction) and the bucket
+// policy (canReadObject) alike.
+var versionActions = map[string]string{
 	"s3:GetObject":        "s3:GetObjectVersion",
 	"s3:GetObjectAcl":     "s3:GetObjectVersionAcl",
 	"s3:PutObjectAcl":     "s3:PutObjectVersionAcl",
@@ -103,7 +104,7 @@ var versioned = map[string]string{
 // iamAction is the action that authorizes req, "" for an operation no
 // policy governs (GetCallerIdentity), and "?" for an operation the emulator
 // does not know (only a "*" permission lets it through).
-func iamAction(r *http.Request, req *request) string {
+func iamAction(req *request) string {
 	switch req.service {
 	case "sts":
 		switch req.operation {
@@ -118,7 +119,7 @@ func iamAction(r *http.Request, req *request) string {
 		}
 	case "s3":
 		if a, ok := s3Actions[req.operation]; ok {
-			if v, ok := versioned[a]; ok && r.URL.Query().Get("versionId") != "" {
+			if v, ok := versionActions[a]; ok && req.query.Get("versionId") != "" {
 				return v
 			}
 			return a
@@ -134,7 +135,7 @@ func (e *Emulator) authorize(r *http.Request, req *request, c *Caller) *apiError
 	if p == nil || p.Perms == nil {
 		return nil
 	}
-	action := iamAction(r, req)
+	action := iamAction(req)
 	if action != "" && !p.Perms.allows(action) {
 		if action == "?" {
 			action = req.service + ":" + req.operation
