@@ -1,10 +1,8 @@
 package fakeaws
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -79,9 +77,12 @@ func (l *CallLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	sw := &statusWriter{ResponseWriter: w}
 	l.next.ServeHTTP(sw, r)
 	call.Status = sw.status
+	if call.Status == 0 { // nothing written, or the connection reset: net/http's default
+		call.Status = http.StatusOK
+	}
 	l.add(call)
 }
 
@@ -89,24 +90,4 @@ func (l *CallLog) add(c S3Call) {
 	l.mu.Lock()
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()
-}
-
-// statusRecorder keeps the status a handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Hijack lets the emulator's connection resets (faults.reset) through.
-func (w *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := w.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, http.ErrNotSupported
-	}
-	return hj.Hijack()
 }
