@@ -252,6 +252,13 @@ func classify(r *http.Request, req *request) error {
 			return fmt.Errorf("read body: %w", err)
 		}
 		if len(body) > maxControlBody {
+			// Put back what was read in front of the rest, so that a
+			// proxy classifying the request (RequestOperation) still
+			// forwards the body whole.
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 			return errors.New("request body too large")
 		}
 		req.body = body
