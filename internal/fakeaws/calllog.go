@@ -1,7 +1,6 @@
 package fakeaws
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -65,13 +64,7 @@ func (l *CallLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if intercept != nil {
 		if status, code := intercept(call); status != 0 {
 			_, _ = io.Copy(io.Discard, r.Body)
-			if r.Method != http.MethodHead {
-				w.Header().Set("Content-Type", "application/xml")
-			}
-			w.WriteHeader(status)
-			if r.Method != http.MethodHead {
-				fmt.Fprintf(w, "<Error><Code>%s</Code><Message>answered by a test's CallLog</Message></Error>", code)
-			}
+			newS3Error(status, code, "answered by a test's CallLog").write(w, r)
 			call.Status = status
 			l.add(call)
 			return
