@@ -1,10 +1,7 @@
 package fakeaws
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,21 +64,18 @@ func (l *CallLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if intercept != nil {
 		if status, code := intercept(call); status != 0 {
 			_, _ = io.Copy(io.Discard, r.Body)
-			if r.Method != http.MethodHead {
-				w.Header().Set("Content-Type", "application/xml")
-			}
-			w.WriteHeader(status)
-			if r.Method != http.MethodHead {
-				fmt.Fprintf(w, "<Error><Code>%s</Code><Message>answered by a test's CallLog</Message></Error>", code)
-			}
+			newS3Error(status, code, "answered by a test's CallLog").write(w, r)
 			call.Status = status
 			l.add(call)
 			return
 		}
 	}
-	sw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	sw := &statusWriter{ResponseWriter: w}
 	l.next.ServeHTTP(sw, r)
 	call.Status = sw.status
+	if call.Status == 0 { // nothing written, or the connection reset: net/http's default
+		call.Status = http.StatusOK
+	}
 	l.add(call)
 }
 
@@ -89,24 +83,4 @@ func (l *CallLog) add(c S3Call) {
 	l.mu.Lock()
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()
-}
-
-// statusRecorder keeps the status a handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Hijack lets the emulator's connection resets (faults.reset) through.
-func (w *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := w.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, http.ErrNotSupported
-	}
-	return hj.Hijack()
 }

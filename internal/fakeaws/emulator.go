@@ -145,7 +145,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		req.service = guessService(r)
 	}
-	if err := e.classify(r, req); err != nil {
+	if err := classify(r, req); err != nil {
 		e.counters.add(req.operation, "")
 		e.writeError(w, r, req, errMalformedRequest(err.Error()))
 		return
@@ -240,7 +240,7 @@ func guessService(r *http.Request) string {
 
 // classify reads what the call is: operation, bucket, and for the control
 // plane services the body (kept for signature checking and dispatch).
-func (e *Emulator) classify(r *http.Request, req *request) error {
+func classify(r *http.Request, req *request) error {
 	switch req.service {
 	case "s3":
 		req.query = r.URL.Query()
@@ -252,6 +252,13 @@ func (e *Emulator) classify(r *http.Request, req *request) error {
 			return fmt.Errorf("read body: %w", err)
 		}
 		if len(body) > maxControlBody {
+			// Put back what was read in front of the rest, so that a
+			// proxy classifying the request (RequestOperation) still
+			// forwards the body whole.
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 			return errors.New("request body too large")
 		}
 		req.body = body

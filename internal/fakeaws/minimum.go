@@ -199,12 +199,13 @@ func (m *minimumModel) compute() {
 			size = minBucketsPage
 		}
 		lb := pages(int64(len(byAccount[a.ID])), size)
-		if m.e.refused.has("ListBuckets", a.ID, "") {
+		listRefused := m.e.refused.has("ListBuckets", a.ID, "")
+		if listRefused {
 			lb = 1
 		}
 		m.add("ListBuckets", lb)
 		chain += lb
-		if m.e.refused.has("ListBuckets", a.ID, "") {
+		if listRefused {
 			m.out.CriticalPath = max(m.out.CriticalPath, prefix+start+chain)
 			continue
 		}

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -20,20 +21,13 @@ func newMinimumScope(e *Emulator, shape ScanShape) *minimumScope {
 	return &minimumScope{o: e.org, shape: shape}
 }
 
-var (
-	minAccountID = regexp.MustCompile(`^[0-9]{12}$`)
-	minParentID  = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$`)
-)
+var minParentID = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$`)
 
 // needsWalk reports whether a filter names an OU or the root: only then
 // must the scan walk the tree to place accounts.
 func (s *minimumScope) needsWalk() bool {
-	for _, e := range append(append([]string(nil), s.shape.AccountsInclude...), s.shape.AccountsExclude...) {
-		if minParentID.MatchString(e) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.shape.AccountsInclude, minParentID.MatchString) ||
+		slices.ContainsFunc(s.shape.AccountsExclude, minParentID.MatchString)
 }
 
 // ancestors lists the root and OUs above an account or OU.
@@ -48,7 +42,7 @@ func (s *minimumScope) ancestors(id string) []string {
 func (s *minimumScope) matches(entries []string, a *AccountSpec) bool {
 	for _, e := range entries {
 		switch {
-		case minAccountID.MatchString(e):
+		case accountIDPattern.MatchString(e):
 			if e == a.ID {
 				return true
 			}

@@ -15,8 +15,7 @@ func RequestOperation(r *http.Request) (service, operation, bucket string) {
 	} else {
 		req.service = guessService(r)
 	}
-	var e *Emulator // classify reads no state of the emulator
-	if err := e.classify(r, req); err != nil && req.operation == "" {
+	if err := classify(r, req); err != nil && req.operation == "" {
 		req.operation = "Unknown"
 	}
 	return req.service, req.operation, req.bucket

@@ -37,3 +37,20 @@ func TestRequestOperation(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestOperationKeepsOversizedBody: a control-plane body past the
+// emulator's limit is still put back whole, so a proxy that classified
+// the request forwards what the client sent rather than its tail.
+func TestRequestOperationKeepsOversizedBody(t *testing.T) {
+	want := "Action=AssumeRole&Version=2011-06-15&Policy=" + strings.Repeat("x", maxControlBody)
+	r := httptest.NewRequest("POST", "/", strings.NewReader(want))
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00")
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if service, _, _ := RequestOperation(r); service != "sts" {
+		t.Fatalf("service %q", service)
+	}
+	got, err := io.ReadAll(r.Body)
+	if err != nil || string(got) != want {
+		t.Errorf("body after RequestOperation: %d bytes (want %d), %v", len(got), len(want), err)
+	}
+}

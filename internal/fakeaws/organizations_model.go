@@ -22,7 +22,7 @@ type organization struct {
 	rootARN       string
 	management    *AccountSpec
 	ous           []*orgUnit
-	arnPrefix     string // "arn:<partition>:organizations::"
+	arnBase       string // "arn:<partition>:organizations::<management account>:", every ARN of the organization
 	ouByID        map[string]*orgUnit
 	accounts      []*AccountSpec
 	accountByID   map[string]*AccountSpec
@@ -33,10 +33,11 @@ type organization struct {
 
 func newOrganization(sc *Scenario) *organization {
 	root4 := derivedID("root "+sc.OrganizationID, 4)
+	base := "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":"
 	o := &organization{
-		arnPrefix:     "arn:" + sc.Partition + ":organizations::",
+		arnBase:       base,
 		id:            sc.OrganizationID,
-		arn:           "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":organization/" + sc.OrganizationID,
+		arn:           base + "organization/" + sc.OrganizationID,
 		rootID:        "r-" + root4,
 		ouByID:        map[string]*orgUnit{},
 		accountByID:   make(map[string]*AccountSpec, len(sc.Accounts)),
@@ -44,7 +45,7 @@ func newOrganization(sc *Scenario) *organization {
 		childAccounts: map[string][]string{},
 		childOUs:      map[string][]string{},
 	}
-	o.rootARN = "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":root/" + o.id + "/" + o.rootID
+	o.rootARN = base + "root/" + o.id + "/" + o.rootID
 	ouByPath := map[string]*orgUnit{}
 	for _, p := range sc.OrganizationalUnits {
 		ou := &orgUnit{
@@ -53,7 +54,7 @@ func newOrganization(sc *Scenario) *organization {
 			Path:     p,
 			ParentID: o.rootID,
 		}
-		ou.ARN = "arn:" + sc.Partition + ":organizations::" + sc.ManagementAccount + ":ou/" + o.id + "/" + ou.ID
+		ou.ARN = base + "ou/" + o.id + "/" + ou.ID
 		if parent := path.Dir(p); parent != "." {
 			ou.ParentID = ouByPath[parent].ID // withParentOUs put parents first
 		}
@@ -102,7 +103,7 @@ type orgAccountJSON struct {
 func (o *organization) accountJSON(a *AccountSpec) orgAccountJSON {
 	out := orgAccountJSON{
 		ID:              a.ID,
-		Arn:             o.arnPrefix + o.management.ID + ":account/" + o.id + "/" + a.ID,
+		Arn:             o.arnBase + "account/" + o.id + "/" + a.ID,
 		Email:           a.Email,
 		Name:            a.Name,
 		State:           a.Status,

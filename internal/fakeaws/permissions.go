@@ -45,7 +45,7 @@ func (p *permissions) allows(action string) bool {
 // s3Actions maps the S3 operations the emulator serves to the IAM action
 // that authorizes each (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
 // A request for a specific version (versionId) needs the *Version variant,
-// see s3Action.
+// see iamAction.
 var s3Actions = map[string]string{
 	"ListBuckets":                   "s3:ListAllMyBuckets",
 	"CreateBucket":                  "s3:CreateBucket",
@@ -90,9 +90,10 @@ var s3Actions = map[string]string{
 	"DeleteObjects":                 "s3:DeleteObject",
 }
 
-// versioned maps object actions to their variant for a request that names
-// a version.
-var versioned = map[string]string{
+// versionActions maps object actions to their variant for a request that
+// names a version: for the caller's policies (iamAction) and the bucket
+// policy (canReadObject) alike.
+var versionActions = map[string]string{
 	"s3:GetObject":        "s3:GetObjectVersion",
 	"s3:GetObjectAcl":     "s3:GetObjectVersionAcl",
 	"s3:PutObjectAcl":     "s3:PutObjectVersionAcl",
@@ -103,7 +104,7 @@ var versioned = map[string]string{
 // iamAction is the action that authorizes req, "" for an operation no
 // policy governs (GetCallerIdentity), and "?" for an operation the emulator
 // does not know (only a "*" permission lets it through).
-func iamAction(r *http.Request, req *request) string {
+func iamAction(req *request) string {
 	switch req.service {
 	case "sts":
 		switch req.operation {
@@ -118,7 +119,7 @@ func iamAction(r *http.Request, req *request) string {
 		}
 	case "s3":
 		if a, ok := s3Actions[req.operation]; ok {
-			if v, ok := versioned[a]; ok && r.URL.Query().Get("versionId") != "" {
+			if v, ok := versionActions[a]; ok && req.query.Get("versionId") != "" {
 				return v
 			}
 			return a
@@ -134,15 +135,42 @@ func (e *Emulator) authorize(r *http.Request, req *request, c *Caller) *apiError
 	if p == nil || p.Perms == nil {
 		return nil
 	}
-	action := iamAction(r, req)
-	if action == "" || p.Perms.allows(action) {
-		return nil
+	action := iamAction(req)
+	if action != "" && !p.Perms.allows(action) {
+		if action == "?" {
+			action = req.service + ":" + req.operation
+		}
+		return accessDenied(req.service, c, action)
 	}
-	if action == "?" {
-		action = req.service + ":" + req.operation
+	if req.service == "s3" && req.operation == "CopyObject" {
+		if src := copySourceAction(r); src != "" && !p.Perms.allows(src) {
+			return accessDenied(req.service, c, src)
+		}
 	}
+	return nil
+}
+
+// copySourceAction is the action CopyObject needs on its source besides
+// s3:PutObject on its destination: s3:GetObject, or s3:GetObjectVersion
+// when the source names a version
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+// It is "" for a malformed x-amz-copy-source, which the handler refuses.
+func copySourceAction(r *http.Request) string {
+	_, _, version, serr := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
+	switch {
+	case serr != nil:
+		return ""
+	case version != "":
+		return "s3:GetObjectVersion"
+	}
+	return "s3:GetObject"
+}
+
+// accessDenied is the service's answer to a call of action that no
+// identity-based policy of the caller allows.
+func accessDenied(service string, c *Caller, action string) *apiError {
 	msg := "User: " + c.ARN + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action"
-	switch req.service {
+	switch service {
 	case "organizations":
 		return &apiError{400, "AccessDeniedException", "You don't have permissions to access this resource. " + msg}
 	default: // S3 and STS both answer 403 AccessDenied, each in its own protocol

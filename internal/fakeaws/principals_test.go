@@ -147,3 +147,41 @@ func TestPrincipalScenarioValidation(t *testing.T) {
 		}
 	}
 }
+
+// CopyObject reads its source as well as writing its destination: the
+// caller's policies must allow s3:GetObject on the source (with a
+// versionId, s3:GetObjectVersion), not only s3:PutObject
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+func TestCopyObjectNeedsReadOfSource(t *testing.T) {
+	srv := coreServe(t, coreScenario(t, `
+management_account: "111111111111"
+accounts:
+  - id: "111111111111"
+    users:
+      - {name: writer, permissions: ["s3:PutObject"]}
+      - {name: copier, permissions: ["s3:PutObject", "s3:GetObject"]}
+buckets:
+  - {name: copy-bucket, account: "111111111111", ownership: ObjectWriter}
+`))
+	ctx := context.Background()
+	admin := coreS3(coreAccountConfig(t, srv, "111111111111"))
+	if _, err := admin.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("copy-bucket"), Key: aws.String("src"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	copyAs := func(user, source string) error {
+		_, err := coreS3(userConfig(t, srv, "111111111111", user)).CopyObject(ctx, &s3.CopyObjectInput{
+			Bucket: aws.String("copy-bucket"), Key: aws.String("dst"), CopySource: aws.String(source)})
+		return err
+	}
+	err := copyAs("writer", "copy-bucket/src")
+	if coreErrCode(t, err) != "AccessDenied" || !strings.Contains(err.Error(), "s3:GetObject ") {
+		t.Errorf("CopyObject without s3:GetObject on the source: %v", err)
+	}
+	err = copyAs("copier", "copy-bucket/src?versionId=null")
+	if coreErrCode(t, err) != "AccessDenied" || !strings.Contains(err.Error(), "s3:GetObjectVersion") {
+		t.Errorf("CopyObject of a version without s3:GetObjectVersion: %v", err)
+	}
+	if err := copyAs("copier", "copy-bucket/src"); err != nil {
+		t.Errorf("CopyObject with s3:PutObject and s3:GetObject: %v", err)
+	}
+}

@@ -27,8 +27,8 @@ func (r *refusals) has(operation, account, bucket string) bool {
 	return ok
 }
 
-// statusWriter remembers the status a handler answered with and its
-// Organizations error type, for refusals. It passes Hijack through (the
+// statusWriter remembers the status a handler answered with (0 while it
+// has answered nothing), for refusals and CallLog. It passes Hijack through (the
 // reset fault closes the connection) and Unwrap for http.ResponseController.
 type statusWriter struct {
 	http.ResponseWriter

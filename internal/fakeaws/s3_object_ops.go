@@ -230,12 +230,6 @@ func errNoSuchVersion(key, versionID string) *s3Error {
 		"The specified version does not exist.").with("Key", key).with("VersionId", versionID)
 }
 
-// versionActions are the IAM actions of object reads that name a version.
-var versionActions = map[string]string{
-	"s3:GetObject":    "s3:GetObjectVersion",
-	"s3:GetObjectAcl": "s3:GetObjectVersionAcl",
-}
-
 // canReadObject decides a read of version v of bucket b (action
 // s3:GetObject with ACL permission READ, or s3:GetObjectAcl with READ_ACP;
 // with versionID set, their ...Version forms and the s3:versionid key).
