@@ -186,13 +186,22 @@ const opName = "ListObjectVersions"
 // empty body, an HTML page or another document as a page with every field
 // absent, the last page of an empty bucket.
 func checkSDKPage(body []byte, result any) string {
+	// The SDK reads any root element as the result's.
+	if problem := answer.XMLProblem(body, "ListVersionsResult"); problem != "" {
+		return problem
+	}
 	page, ok := result.(*s3.ListObjectVersionsOutput)
-	switch {
-	case answer.XMLProblem(body, "ListVersionsResult") != "":
-		// The SDK reads any root element as the result's.
-		return answer.XMLProblem(body, "ListVersionsResult")
-	case !ok:
+	if !ok {
 		return "not a ListObjectVersions result"
+	}
+	return PageProblem(page)
+}
+
+// PageProblem says what a ListObjectVersions output, as the SDK decoded
+// it, lacks to be a page ("" when nothing): every page says whether more
+// follow, and holds at most 1,000 versions and delete markers.
+func PageProblem(page *s3.ListObjectVersionsOutput) string {
+	switch {
 	case page.IsTruncated == nil:
 		return "no IsTruncated in the answer"
 	case len(page.Versions)+len(page.DeleteMarkers) > maxPageEntries:
