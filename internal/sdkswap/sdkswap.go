@@ -8,9 +8,11 @@
 package sdkswap
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 
@@ -37,10 +39,20 @@ func (r Replay) HandleDeserialize(context.Context, middleware.DeserializeInput) 
 	return r.Out, r.Metadata, r.Err
 }
 
-// ErrReader replays a body-read error after the bytes read before it.
-type ErrReader struct{ Err error }
+// Replayed is the body a fast decoder hands the SDK's deserializer when it
+// gives one up: the bytes it read, then the error that ended its reading
+// (nil: the end of the body), as the SDK would have read them.
+func Replayed(read []byte, readErr error) io.Reader {
+	if readErr == nil {
+		return bytes.NewReader(read)
+	}
+	return io.MultiReader(bytes.NewReader(read), errReader{readErr})
+}
 
-func (e ErrReader) Read([]byte) (int, error) { return 0, e.Err }
+// errReader replays a body-read error.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // noNetwork is the HTTP client of a probe: it never sends anything.
 type noNetwork struct{}

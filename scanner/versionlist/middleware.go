@@ -1,7 +1,6 @@
 package versionlist
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -116,11 +115,7 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		}
 	}
 	// Let the SDK see exactly the bytes (and read error) it would have seen.
-	var body io.Reader = bytes.NewReader(buf)
-	if readErr != nil {
-		body = io.MultiReader(body, sdkswap.ErrReader{Err: readErr})
-	}
-	resp.Body = io.NopCloser(body)
+	resp.Body = io.NopCloser(sdkswap.Replayed(buf, readErr))
 	out, md, err = m.orig.HandleDeserialize(ctx, in, sdkswap.Replay{Out: out, Metadata: md})
 	if err == nil {
 		if problem := checkSDKPage(buf, out.Result); problem != "" {
