@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
@@ -72,28 +71,13 @@ func Connect(ctx context.Context, cfg aws.Config, o AccessOptions) (*Access, err
 		opts:     o,
 		sessions: map[string]*aws.CredentialsCache{},
 	}
-	first := firstPartition(o.Partition, cfg.Region)
-	firstRegion := first.ControlRegion(cfg.Region)
-	id, err := a.clients.STS(firstRegion, nil).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	reached, err := reachOrganization(ctx, a.clients, cfg.Region, o)
 	if err != nil {
-		return nil, fmt.Errorf("scanner: GetCallerIdentity in %s (partition %s): %s: %w", firstRegion, first.Name, awsErrorText(err), err)
-	}
-	a.callerAccount = aws.ToString(id.Account)
-	if a.part, err = callerPartition(aws.ToString(id.Arn), o.Partition, o.OrganizationRoleARN); err != nil {
 		return nil, err
 	}
-	a.controlRegion = a.part.ControlRegion(cfg.Region)
-	a.memberSTS = a.clients.STS(a.controlRegion, nil)
-	a.orgAPI = a.clients.Organizations(a.part.HomeRegion, nil)
-	if arn := o.OrganizationRoleARN; arn != "" {
-		creds := assumedRole(a.memberSTS, arn, o.ExternalID, o.SessionName, orgSessionDuration)
-		if err := retrieveNow(ctx, creds); err != nil {
-			return nil, fmt.Errorf("scanner: organization role %s: %w", arn, err)
-		}
-		a.orgCreds, a.orgRoleAccount = creds, accountOfARN(arn)
-		a.memberSTS = a.clients.STS(a.controlRegion, creds)
-		a.orgAPI = a.clients.Organizations(a.part.HomeRegion, creds)
-	}
+	a.callerAccount, a.part, a.controlRegion = reached.callerAccount, reached.part, reached.controlRegion
+	a.memberSTS, a.orgAPI = reached.memberSTS, reached.orgAPI
+	a.orgCreds, a.orgRoleAccount = reached.orgCreds, reached.orgRoleAccount
 	out, err := a.orgAPI.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		return nil, fmt.Errorf("scanner: DescribeOrganization: %s: %w", awsErrorText(err), err)

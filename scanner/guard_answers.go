@@ -89,7 +89,7 @@ func (g answerGuard) HandleDeserialize(ctx context.Context, in middleware.Deseri
 		return out, md, nil
 	}
 	head, readErr := readHead(body, spec.format)
-	resp.Body = replayBody{Reader: io.MultiReader(bytes.NewReader(head), body), Closer: body}
+	resp.Body = &replayBody{head: head, rest: body}
 	if readErr != nil {
 		return out, md, readErr
 	}
@@ -156,11 +156,24 @@ func (b *gatedBody) release() {
 	}
 }
 
-// replayBody is a body whose first bytes were already read.
+// replayBody is a body whose first bytes (head) were already read: they
+// are read again, then the rest. One allocation per answer, where a
+// MultiReader of a bytes.Reader took four.
 type replayBody struct {
-	io.Reader
-	io.Closer
+	head []byte // not read again yet
+	rest io.ReadCloser
 }
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	if len(b.head) > 0 {
+		n := copy(p, b.head)
+		b.head = b.head[n:]
+		return n, nil
+	}
+	return b.rest.Read(p)
+}
+
+func (b *replayBody) Close() error { return b.rest.Close() }
 
 // readHead reads the start of a body: until the root element (or the first
 // byte of JSON) is known and at least headBytes are in, or the body ends.
@@ -178,7 +191,9 @@ func readHead(body io.Reader, format answerFormat) ([]byte, error) {
 		if err != nil {
 			return head, err
 		}
-		if _, known := rootOf(head, format); known && len(head) >= headBytes || len(head) >= maxHeadBytes {
+		// The root is looked for only once headBytes are in: most answers
+		// end before, and finding it costs a string.
+		if len(head) >= maxHeadBytes || len(head) >= headBytes && rootKnown(head, format) {
 			return head, nil
 		}
 	}
@@ -208,17 +223,21 @@ func headProblem(spec answerSpec, service, contentType string, head []byte) stri
 		}
 		return what + " where a <" + spec.root + "> document was expected"
 	}
-	if root, _ := answer.XMLRoot(head); root == "Error" && service == "S3" {
+	root, known := answer.XMLRoot(head)
+	if root == "Error" && service == "S3" {
 		// S3's error document sent with status 200: the SDK treats it as
 		// a 500 (service/s3 internal/customizations), retried and reported
 		// with S3's error code.
 		return ""
 	}
-	return answer.XMLProblem(head, spec.root)
+	return answer.RootProblem(head, root, known, spec.root)
 }
 
 // isXMLMediaType accepts application/xml, text/xml and any +xml type.
 func isXMLMediaType(contentType string) bool {
+	if contentType == "application/xml" || contentType == "text/xml" {
+		return true // what S3 and STS send, without parsing (and its allocations)
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"))
 }
@@ -235,6 +254,13 @@ func rootOf(head []byte, format answerFormat) (root string, known bool) {
 		return string(b[:1]), true
 	}
 	return answer.XMLRoot(head)
+}
+
+// rootKnown reports whether head is long enough for rootOf to say what it
+// starts with.
+func rootKnown(head []byte, format answerFormat) bool {
+	_, known := rootOf(head, format)
+	return known
 }
 
 // answerCheck: see the top of this file.

@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ownerscan/ownerscan/scanner/versionlist"
 )
 
 // What a successful answer of each operation the scanner calls must be
@@ -54,9 +56,6 @@ const (
 	// 1,300 buckets; most accounts have far fewer): reading past it takes
 	// a large-answer slot.
 	largeAnswerAt = 256 << 10
-	// maxVersionsPerPage is the most entries a ListObjectVersions page
-	// holds, whatever MaxKeys asked for.
-	maxVersionsPerPage = 1000
 )
 
 // answerFormat is the kind of document an operation answers.
@@ -114,13 +113,8 @@ var answerSpecs = map[[2]string]answerSpec{
 	// skipped, or OWNERSCAN_SDK_DECODER); fast-decoded ones also queue for
 	// versionlist's own large-body buffer, always after this slot.
 	{"S3", "ListObjectVersions"}: {format: formatXML, root: "ListVersionsResult", limit: listingAnswerLimit, largeAt: 1 << 20, check: func(r any) string {
-		out, ok := r.(*s3.ListObjectVersionsOutput)
-		switch {
-		case !ok:
-		case out.IsTruncated == nil:
-			return "no IsTruncated in the answer"
-		case len(out.Versions)+len(out.DeleteMarkers) > maxVersionsPerPage:
-			return "more than 1,000 versions and delete markers in one page"
+		if out, ok := r.(*s3.ListObjectVersionsOutput); ok {
+			return versionlist.PageProblem(out)
 		}
 		return ""
 	}},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -30,41 +29,20 @@ var ErrOrganizationMismatch = errors.New("scanner: not the expected organization
 // critical path of everything: priority lane.
 func (r *run) prelude(ctx context.Context) (Organization, *accountStream, error) {
 	pctx := withPriority(ctx)
-	first := firstPartition(r.opts.Partition, r.configRegion)
-	firstRegion := first.ControlRegion(r.configRegion)
-	id, err := r.clients.STS(firstRegion, nil).GetCallerIdentity(pctx, &sts.GetCallerIdentityInput{})
+	reached, err := reachOrganization(pctx, r.clients, r.configRegion, AccessOptionsOf(r.opts))
+	// The organization role counts as used once its AssumeRole was made,
+	// whether it succeeded or not.
+	r.col.facts.orgRole = r.opts.OrganizationRoleARN != "" && reached.part.Name != ""
+	r.callerAccount = reached.callerAccount
 	if err != nil {
-		hint := ""
-		if apiErrorCode(err) == "InvalidClientTokenId" {
-			hint = fmt.Sprintf(" (credentials work only in their own partition: are these of partition %s? "+
-				"Set partition, or a region of the credentials' partition)", first.Name)
-		}
-		return Organization{}, nil, fmt.Errorf("scanner: GetCallerIdentity in %s (partition %s): %s%s: %w",
-			firstRegion, first.Name, awsErrorText(err), hint, err)
+		return Organization{Partition: partitionOf(reached.callerARN)}, nil, err
 	}
-	r.callerAccount = aws.ToString(id.Account)
-	callerARN := aws.ToString(id.Arn)
-	part, err := callerPartition(callerARN, r.opts.Partition, r.opts.OrganizationRoleARN)
-	if err != nil {
-		return Organization{Partition: partitionOf(callerARN)}, nil, err
-	}
-	r.part, r.partition = part, part.Name
-	r.controlRegion = part.ControlRegion(r.configRegion)
-	r.log.Debug("caller", "arn", callerARN, "partition", part.Name, "control_region", r.controlRegion)
-
-	r.memberSTS = r.clients.STS(r.controlRegion, nil)
-	api := r.clients.Organizations(part.HomeRegion, nil)
-	if arn := r.opts.OrganizationRoleARN; arn != "" {
-		creds := assumedRole(r.memberSTS, arn, r.opts.ExternalID, r.opts.SessionName, orgSessionDuration)
-		r.col.facts.orgRole = true
-		if err := retrieveNow(pctx, creds); err != nil {
-			return Organization{Partition: part.Name}, nil, fmt.Errorf("scanner: organization role %s: %s", arn, err)
-		}
-		r.orgCreds = creds
-		r.orgRoleAccount = accountOfARN(arn)
-		r.memberSTS = r.clients.STS(r.controlRegion, creds)
-		api = r.clients.Organizations(part.HomeRegion, creds)
-	}
+	r.part, r.partition = reached.part, reached.part.Name
+	r.controlRegion = reached.controlRegion
+	r.memberSTS = reached.memberSTS
+	r.orgCreds, r.orgRoleAccount = reached.orgCreds, reached.orgRoleAccount
+	part, api := reached.part, reached.orgAPI
+	r.log.Debug("caller", "arn", reached.callerARN, "partition", part.Name, "control_region", r.controlRegion)
 
 	accounts := startAccountStream(pctx, api)
 	var walk errgroup.Group

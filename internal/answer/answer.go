@@ -106,8 +106,11 @@ type limitedBody struct {
 	left  int64 // bytes that may still be read
 	limit int64
 	op    string
-	head  []byte // the first bytes read, for the error's excerpt
-	err   error  // sticky TooLarge
+	err   error // sticky TooLarge
+	// The first bytes read, for the error's excerpt: in place, as most
+	// bodies are read once and never too large.
+	head  [excerptRunes]byte
+	headN int
 }
 
 func (l *limitedBody) Read(p []byte) (int, error) {
@@ -121,7 +124,7 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 		if n == 0 {
 			return 0, err
 		}
-		l.err = TooLarge(l.op, l.limit, l.head)
+		l.err = TooLarge(l.op, l.limit, l.head[:l.headN])
 		return 0, l.err
 	}
 	if int64(len(p)) > l.left {
@@ -129,9 +132,7 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := l.body.Read(p)
 	l.left -= int64(n)
-	if len(l.head) < excerptRunes {
-		l.head = append(l.head, p[:min(n, excerptRunes-len(l.head))]...)
-	}
+	l.headN += copy(l.head[l.headN:], p[:n])
 	return n, err
 }
 
@@ -218,11 +219,17 @@ func XMLRoot(head []byte) (root string, known bool) {
 // document ("" when it does not fail): empty, not XML, an HTML page, or
 // another root element.
 func XMLProblem(head []byte, want string) string {
+	root, known := XMLRoot(head)
+	return RootProblem(head, root, known, want)
+}
+
+// RootProblem is XMLProblem for a head whose root XMLRoot already found
+// (root, known): a caller that needs the root itself finds it once.
+func RootProblem(head []byte, root string, known bool, want string) string {
 	doc := "a <" + want + "> document"
 	if len(bytes.TrimSpace(head)) == 0 {
 		return "an empty answer where " + doc + " was expected"
 	}
-	root, known := XMLRoot(head)
 	switch {
 	case root == want:
 		return ""

@@ -2,16 +2,22 @@
 // for an AWS SDK deserializer in a call's middleware stack (versionlist for
 // ListObjectVersions, fastdecode for ACL answers): replaying a response to
 // the SDK's deserializer when the fast decoder gives it up, probing a
-// stack without sending anything, and (for their tests) a stack whose
+// call's stack without sending anything (ProbeStack), and (for their
+// tests) a stack whose
 // deserializer moved, as an SDK release could move it.
 package sdkswap
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -33,17 +39,53 @@ func (r Replay) HandleDeserialize(context.Context, middleware.DeserializeInput) 
 	return r.Out, r.Metadata, r.Err
 }
 
-// ErrReader replays a body-read error after the bytes read before it.
-type ErrReader struct{ Err error }
+// Replayed is the body a fast decoder hands the SDK's deserializer when it
+// gives one up: the bytes it read, then the error that ended its reading
+// (nil: the end of the body), as the SDK would have read them.
+func Replayed(read []byte, readErr error) io.Reader {
+	if readErr == nil {
+		return bytes.NewReader(read)
+	}
+	return io.MultiReader(bytes.NewReader(read), errReader{readErr})
+}
 
-func (e ErrReader) Read([]byte) (int, error) { return 0, e.Err }
+// errReader replays a body-read error.
+type errReader struct{ err error }
 
-// NoNetwork is the HTTP client of a probe: it never sends anything.
-type NoNetwork struct{}
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// noNetwork is the HTTP client of a probe: it never sends anything.
+type noNetwork struct{}
 
 // Do refuses the request.
-func (NoNetwork) Do(*http.Request) (*http.Response, error) {
+func (noNetwork) Do(*http.Request) (*http.Response, error) {
 	return nil, errors.New("sdkswap: a probe sends no request")
+}
+
+// errProbeDone ends a probe call before anything is sent.
+var errProbeDone = errors.New("sdkswap: probe done")
+
+// ProbeStack builds the middleware stack of one S3 call, as every S3
+// client of this SDK builds it, and hands it to inspect. call makes the
+// call through c with optFn. optFns adjust the probing client (tests use
+// them to stand in for a changed SDK). No request leaves the process: the
+// call stops while its stack is being built; an error says the stack
+// could not be built.
+func ProbeStack(call func(c *s3.Client, optFn func(*s3.Options)) error, inspect func(*middleware.Stack), optFns ...func(*s3.Options)) error {
+	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: noNetwork{}}, optFns...)
+	err := call(c, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			inspect(stack)
+			return errProbeDone
+		})
+	})
+	switch {
+	case err == nil:
+		return errors.New("sdkswap: the probe call did not build its stack")
+	case !errors.Is(err, errProbeDone):
+		return fmt.Errorf("sdkswap: build the stack: %w", err)
+	}
+	return nil
 }
 
 // MoveDeserializer is an APIOptions entry standing in for an SDK release

@@ -166,14 +166,11 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	// Hand the SDK exactly what it would have read: the bytes read so far,
 	// then the read error, or (past maxBodyBytes) the rest of the body.
 	// buf is not pooled again: nothing may reuse it while the SDK reads.
-	var rest io.Reader = resp.Body // past maxBodyBytes (readErr says so)
-	switch {
-	case readErr == nil:
-		rest = bytes.NewReader(nil)
-	case len(buf) <= maxBodyBytes:
-		rest = sdkswap.ErrReader{Err: readErr}
+	body := sdkswap.Replayed(buf, readErr)
+	if len(buf) > maxBodyBytes { // readErr says it is too large
+		body = io.MultiReader(bytes.NewReader(buf), resp.Body)
 	}
-	resp.Body = replayedBody{Reader: io.MultiReader(bytes.NewReader(buf), rest), Closer: resp.Body}
+	resp.Body = replayedBody{Reader: body, Closer: resp.Body}
 	return m.orig.HandleDeserialize(ctx, in, sdkswap.Replay{Out: out, Metadata: md})
 }
 

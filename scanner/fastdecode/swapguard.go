@@ -2,7 +2,6 @@ package fastdecode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -28,9 +27,6 @@ import (
 // probeName is the bucket and key of the probe's calls, never sent.
 var probeName = aws.String("probe")
 
-// errProbeDone ends a probe call before anything is sent.
-var errProbeDone = errors.New("fastdecode: probe done")
-
 // probed is what the probe found for one operation: the type of the SDK's
 // deserializer, or why the fast decoder cannot stand in for it.
 type probed struct {
@@ -44,25 +40,23 @@ type probed struct {
 // deserializerID. optFns adjust the probing client (tests use them to
 // stand in for a changed SDK). No request leaves the process.
 func probeOperations(optFns ...func(*s3.Options)) map[string]probed {
-	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: sdkswap.NoNetwork{}}, optFns...)
 	found := make(map[string]probed, len(operations))
 	for name, op := range operations {
 		var p probed
-		err := op.call(context.Background(), c, func(o *s3.Options) {
-			o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-				m, ok := stack.Deserialize.Get(deserializerID)
-				switch got := fmt.Sprintf("%T", m); {
-				case !ok:
-					p.err = fmt.Errorf("no %s in the Deserialize step %v", deserializerID, stack.Deserialize.List())
-				case got != op.sdkType:
-					p.err = fmt.Errorf("%s is a %s, not the SDK's %s", deserializerID, got, op.sdkType)
-				default:
-					p.sdk = reflect.TypeOf(m)
-				}
-				return errProbeDone
-			})
-		})
-		if !errors.Is(err, errProbeDone) {
+		err := sdkswap.ProbeStack(func(c *s3.Client, optFn func(*s3.Options)) error {
+			return op.call(context.Background(), c, optFn)
+		}, func(stack *middleware.Stack) {
+			m, ok := stack.Deserialize.Get(deserializerID)
+			switch got := fmt.Sprintf("%T", m); {
+			case !ok:
+				p.err = fmt.Errorf("no %s in the Deserialize step %v", deserializerID, stack.Deserialize.List())
+			case got != op.sdkType:
+				p.err = fmt.Errorf("%s is a %s, not the SDK's %s", deserializerID, got, op.sdkType)
+			default:
+				p.sdk = reflect.TypeOf(m)
+			}
+		}, optFns...)
+		if err != nil {
 			p.err = fmt.Errorf("probe the %s stack: %w", name, err)
 		}
 		found[name] = p

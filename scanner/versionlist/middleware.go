@@ -1,7 +1,6 @@
 package versionlist
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -116,11 +115,7 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		}
 	}
 	// Let the SDK see exactly the bytes (and read error) it would have seen.
-	var body io.Reader = bytes.NewReader(buf)
-	if readErr != nil {
-		body = io.MultiReader(body, sdkswap.ErrReader{Err: readErr})
-	}
-	resp.Body = io.NopCloser(body)
+	resp.Body = io.NopCloser(sdkswap.Replayed(buf, readErr))
 	out, md, err = m.orig.HandleDeserialize(ctx, in, sdkswap.Replay{Out: out, Metadata: md})
 	if err == nil {
 		if problem := checkSDKPage(buf, out.Result); problem != "" {
@@ -186,13 +181,22 @@ const opName = "ListObjectVersions"
 // empty body, an HTML page or another document as a page with every field
 // absent, the last page of an empty bucket.
 func checkSDKPage(body []byte, result any) string {
+	// The SDK reads any root element as the result's.
+	if problem := answer.XMLProblem(body, "ListVersionsResult"); problem != "" {
+		return problem
+	}
 	page, ok := result.(*s3.ListObjectVersionsOutput)
-	switch {
-	case answer.XMLProblem(body, "ListVersionsResult") != "":
-		// The SDK reads any root element as the result's.
-		return answer.XMLProblem(body, "ListVersionsResult")
-	case !ok:
+	if !ok {
 		return "not a ListObjectVersions result"
+	}
+	return PageProblem(page)
+}
+
+// PageProblem says what a ListObjectVersions output, as the SDK decoded
+// it, lacks to be a page ("" when nothing): every page says whether more
+// follow, and holds at most 1,000 versions and delete markers.
+func PageProblem(page *s3.ListObjectVersionsOutput) string {
+	switch {
 	case page.IsTruncated == nil:
 		return "no IsTruncated in the answer"
 	case len(page.Versions)+len(page.DeleteMarkers) > maxPageEntries:

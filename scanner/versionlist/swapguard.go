@@ -2,7 +2,6 @@ package versionlist
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -49,24 +48,19 @@ func (g *decoderGuard) fastDecodingAvailable(logger *slog.Logger) bool {
 	return g.err == nil
 }
 
-// errProbeDone ends the probe call before anything is sent.
-var errProbeDone = errors.New("versionlist: probe done")
-
 // probeDeserializerSwap builds the middleware stack of a ListObjectVersions
 // call, as every S3 client of this SDK builds it, and tries the swap that
 // withFastDecoding makes. optFns adjust the probing client (tests use them
-// to stand in for a changed SDK). No request leaves the process: the call
-// stops while its stack is being built.
+// to stand in for a changed SDK). No request leaves the process.
 func probeDeserializerSwap(optFns ...func(*s3.Options)) error {
-	c := s3.New(s3.Options{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, HTTPClient: sdkswap.NoNetwork{}}, optFns...)
 	var swapErr error
-	_, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("probe")}, func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			_, swapErr = stack.Deserialize.Swap(deserializerID, &fastDeserializer{})
-			return errProbeDone
-		})
-	})
-	if !errors.Is(err, errProbeDone) {
+	err := sdkswap.ProbeStack(func(c *s3.Client, optFn func(*s3.Options)) error {
+		_, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("probe")}, optFn)
+		return err
+	}, func(stack *middleware.Stack) {
+		_, swapErr = stack.Deserialize.Swap(deserializerID, &fastDeserializer{})
+	}, optFns...)
+	if err != nil {
 		return fmt.Errorf("probe the ListObjectVersions stack: %w", err)
 	}
 	if swapErr != nil {
