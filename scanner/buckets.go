@@ -102,6 +102,14 @@ func (r *run) scanAccount(ctx context.Context, a orgAccount, row Account) {
 				continue
 			}
 			region := normalizeRegion(aws.ToString(b.BucketRegion), false)
+			if region != "" && !r.part.Contains(region) {
+				// Not a region of the caller's partition: the answer does
+				// not place the bucket, so the region lookup does (and fails
+				// the bucket if it cannot), rather than the allow list
+				// dropping it.
+				log.Warn("ListBuckets named no region of the partition for a bucket; looking it up", "bucket", name, "region", region)
+				region = ""
+			}
 			if region != "" && !regionInScope(region, r.opts.Regions) {
 				continue
 			}

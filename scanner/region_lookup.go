@@ -38,10 +38,15 @@ var errRegionOutOfScope = errors.New("scanner: bucket outside the regions allow 
 //     (errRegionOutOfScope); a candidate that failed otherwise proves
 //     nothing, and the lookup fails.
 func (r *run) lookupRegion(ctx context.Context, s3For func(region string) S3API, bucket string, out *bucketOutcome) (string, error) {
-	head := func(region string) (string, error) {
-		region, err := bucketRegion(ctx, s3For(region), region, bucket)
+	head := func(asked string) (string, error) {
+		region, err := bucketRegion(ctx, s3For(asked), asked, bucket)
 		if !errors.Is(err, errNotStarted) {
 			out.regionLookups++
+		}
+		if err == nil && !r.part.Contains(region) {
+			// Placed by such a region the bucket could fall outside the
+			// allow list and leave the report: it is no answer at all.
+			return "", fmt.Errorf("HeadBucket in %s named region %q, which is no region of partition %s", asked, region, r.part.Name)
 		}
 		return region, err
 	}
