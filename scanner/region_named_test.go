@@ -14,6 +14,16 @@ import (
 	"github.com/ownerscan/ownerscan/internal/awspartition"
 )
 
+// oneHomeBucket is an organization of one account with one bucket in
+// us-east-1.
+const oneHomeBucket = `
+management_account: "111111111111"
+accounts:
+  - {id: "111111111111", name: A}
+buckets:
+  - {name: home-bucket, account: "111111111111", region: us-east-1}
+`
+
 // moonRegionOn rewrites the region a HeadBucket success names to one of no
 // partition.
 type moonRegionOn struct{}
@@ -30,13 +40,7 @@ func (moonRegionOn) Do(req *http.Request) (*http.Response, error) {
 // partition: "moon-1" from HeadBucket fails the lookup rather than place
 // the bucket outside the allow list.
 func TestLookupRegionRefusesARegionOfNoPartition(t *testing.T) {
-	srv := emulateYAML(t, `
-management_account: "111111111111"
-accounts:
-  - {id: "111111111111", name: A}
-buckets:
-  - {name: home-bucket, account: "111111111111", region: us-east-1}
-`)
+	srv := emulateYAML(t, oneHomeBucket)
 	part, _ := awspartition.Lookup("aws")
 	r := &run{part: part, controlRegion: "us-east-1", opts: Options{Regions: []string{"us-east-1"}}}
 	got, err := r.lookupRegion(context.Background(), emulatorS3For(srv, moonRegionOn{}), "home-bucket", &bucketOutcome{})
@@ -49,13 +53,7 @@ buckets:
 // not drop the bucket under a regions allow list: the region is looked up
 // (HeadBucket names us-east-1) and the bucket scanned.
 func TestListBucketsRegionOfNoPartitionIsLookedUp(t *testing.T) {
-	srv := emulateYAML(t, `
-management_account: "111111111111"
-accounts:
-  - {id: "111111111111", name: A}
-buckets:
-  - {name: home-bucket, account: "111111111111", region: us-east-1}
-`)
+	srv := emulateYAML(t, oneHomeBucket)
 	target, _ := url.Parse(srv.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = func(resp *http.Response) error {
